@@ -1,0 +1,24 @@
+"""The Celery app: Redis broker, JSON only, late acks, one task prefetched at a time.
+
+Beat only triggers scans; what is due is decided from the database by the tasks.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
+
+app = Celery("mentorship")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "deactivate-leavers": {
+        "task": "people.tasks.deactivate_leavers",
+        "schedule": crontab(minute=5),
+    },
+}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from mentorship import views
+
+# The Django admin signs in through allauth (rate limits, MFA), not its own login form.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Mentorship administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("directory/", include("people.urls")),
+    path("admin/", admin.site.urls),
+]

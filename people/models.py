@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        if not extra["is_staff"] or not extra["is_superuser"]:
+            raise ValueError("A superuser must have is_staff and is_superuser set")
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An employee of the company, and the account they sign in with.
+
+    Most rows come from the HR directory import (keyed by employee_id). Accounts without an
+    employee_id are operators (for example the first superuser). People who never take part
+    in a program still live here: they are the comparison group for retention reports.
+    """
+
+    email = models.EmailField("email", unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+
+    employee_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    level = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Integer grade")
+    location = models.CharField(max_length=200, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, help_text="IANA time zone name")
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
+    )
+    hire_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Leaving date; empty while employed")
+
+    is_hr = models.BooleanField(
+        "HR", default=False, help_text="Can import the directory and see HR reports."
+    )
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(hire_date__isnull=True)
+                | models.Q(end_date__gte=models.F("hire_date")),
+                name="user_end_date_after_hire_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("id")), name="user_not_own_manager"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="user_name_order"),
+            models.Index(fields=["department"], name="user_department"),
+            models.Index(fields=["location"], name="user_location"),
+            models.Index(fields=["end_date"], name="user_end_date"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def has_left(self, on=None) -> bool:
+        on = on or dj_timezone.localdate()
+        return self.end_date is not None and self.end_date <= on

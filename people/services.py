@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.utils import timezone
+
+from people.models import User
+
+
+def leavers_deactivate(*, today=None) -> int:
+    """Deactivate the accounts of employees whose leaving date is today or past.
+
+    Idempotent: only rows still active are touched, so two workers running it at once
+    update each row once between them.
+    """
+    today = today or timezone.localdate()
+    return User.objects.filter(is_active=True, end_date__lte=today).update(is_active=False)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import date
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+from people.models import User
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Each test gets its own key space in the real Redis cache (rate limits live there)."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
+
+
+def make_user(*, email: str | None = None, password: str | None = "correct horse battery", **extra):
+    n = next(_serial)
+    email = email or f"person{n}@example.com"
+    extra.setdefault("first_name", f"First{n}")
+    extra.setdefault("last_name", f"Last{n}")
+    extra.setdefault("employee_id", f"E{n:05d}")
+    extra.setdefault("hire_date", date(2023, 1, 9))
+    user = User.objects.create_user(email=email, password=password, **extra)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def activate_totp(user) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+@pytest.fixture
+def user_factory(db):
+    return make_user
+
+
+@pytest.fixture
+def hr_user(db):
+    """HR, with two-factor authentication set up."""
+    user = make_user(email="harriet.hr@example.com", first_name="Harriet", last_name="Hughes", is_hr=True)
+    activate_totp(user)
+    return user
+
+
+@pytest.fixture
+def participant(db):
+    return make_user(email="pat.participant@example.com", first_name="Pat", last_name="Parker")
+
+
+@pytest.fixture
+def hr_client(client, hr_user):
+    client.force_login(hr_user)
+    return client
+
+
+@pytest.fixture
+def participant_client(client, participant):
+    client.force_login(participant)
+    return client
