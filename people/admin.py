@@ -9,7 +9,16 @@ from people.models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["last_name", "first_name", "id"]
-    list_display = ["email", "first_name", "last_name", "employee_id", "department", "is_hr", "is_staff", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "employee_id",
+        "department",
+        "is_hr",
+        "is_staff",
+        "is_active",
+    ]
     list_filter = ["is_hr", "is_staff", "is_active", "department"]
     search_fields = ["email", "first_name", "last_name", "employee_id"]
     raw_id_fields = ["manager"]
@@ -20,12 +29,31 @@ class UserAdmin(BaseUserAdmin):
             "Directory",
             {
                 "fields": (
-                    "employee_id", "department", "title", "level", "location", "timezone",
-                    "manager", "hire_date", "end_date",
+                    "employee_id",
+                    "department",
+                    "title",
+                    "level",
+                    "location",
+                    "timezone",
+                    "manager",
+                    "hire_date",
+                    "end_date",
                 )
             },
         ),
-        ("Roles", {"fields": ("is_hr", "is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Roles",
+            {
+                "fields": (
+                    "is_hr",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

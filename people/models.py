@@ -52,7 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
     )
     hire_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True, help_text="Leaving date; empty while employed")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Leaving date; empty while employed"
+    )
 
     is_hr = models.BooleanField(
         "HR", default=False, help_text="Can import the directory and see HR reports."

@@ -21,6 +21,12 @@ def isolated_cache(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """PBKDF2 costs ~0.3 s a user by design; tests need hashing to work, not to be slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(*, email: str | None = None, password: str | None = "correct horse battery", **extra):
     n = next(_serial)
     email = email or f"person{n}@example.com"
@@ -47,7 +53,9 @@ def user_factory(db):
 @pytest.fixture
 def hr_user(db):
     """HR, with two-factor authentication set up."""
-    user = make_user(email="harriet.hr@example.com", first_name="Harriet", last_name="Hughes", is_hr=True)
+    user = make_user(
+        email="harriet.hr@example.com", first_name="Harriet", last_name="Hughes", is_hr=True
+    )
     activate_totp(user)
     return user
 

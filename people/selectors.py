@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from people.models import User
+
+EMPLOYMENT_STATUSES = {"employed": "Employed", "left": "Left", "all": "Everyone"}
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    q: str = ""
+    department: str = ""
+    location: str = ""
+    status: str = "employed"
+
+    @classmethod
+    def from_querydict(cls, data) -> DirectoryFilters:
+        status = data.get("status", "employed")
+        return cls(
+            q=data.get("q", "").strip()[:200],
+            department=data.get("department", "").strip(),
+            location=data.get("location", "").strip(),
+            status=status if status in EMPLOYMENT_STATUSES else "employed",
+        )
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.department or self.location or self.status != "employed")
+
+
+def directory_employees(*, filters: DirectoryFilters, today=None) -> QuerySet[User]:
+    """Employees from the HR directory matching the filters, in name order.
+
+    Each word of the search must match the first name, last name or email, so "ana lee"
+    finds Ana Lee. Operator accounts without an employee_id are not part of the directory.
+    """
+    today = today or timezone.localdate()
+    qs = User.objects.filter(employee_id__isnull=False).select_related("manager")
+    for term in filters.q.split():
+        qs = qs.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+    if filters.department:
+        qs = qs.filter(department=filters.department)
+    if filters.location:
+        qs = qs.filter(location=filters.location)
+    left = Q(end_date__isnull=False, end_date__lte=today)
+    if filters.status == "employed":
+        qs = qs.exclude(left)
+    elif filters.status == "left":
+        qs = qs.filter(left)
+    return qs.order_by("last_name", "first_name", "id")
+
+
+def directory_choices() -> tuple[list[str], list[str]]:
+    """The departments and locations present in the directory, for the filter menus."""
+    base = User.objects.filter(employee_id__isnull=False)
+    departments = list(
+        base.exclude(department="")
+        .order_by("department")
+        .values_list("department", flat=True)
+        .distinct()
+    )
+    locations = list(
+        base.exclude(location="").order_by("location").values_list("location", flat=True).distinct()
+    )
+    return departments, locations
