@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 
 from people.models import User
 
@@ -40,9 +46,17 @@ def make_user(*, email: str | None = None, password: str | None = "correct horse
 
 
 def activate_totp(user) -> str:
+    """Set up TOTP for the user; the secret is kept on the object for totp_code()."""
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
+    user.totp_secret = secret
     return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app would show now."""
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 @pytest.fixture
