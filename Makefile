@@ -1,11 +1,15 @@
 # The two commands: `make run` (app with demo data) and `make test` (the whole suite).
+# Both find PostgreSQL and Redis through scripts/dev.py: DATABASE_URL / REDIS_URL if set, else
+# the local servers, else real embedded ones from the venv (data under .data/).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV := $(BIN)/python scripts/dev.py
+PYTEST_ARGS ?=
 
-.PHONY: run test install lint format migrate chromium clean
+.PHONY: run test install lint format migrate seed chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,14 +32,21 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# One services session for both steps, so embedded servers (if needed) start once.
 test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python scripts/dev.py services -- $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python scripts/dev.py services -- $(BIN)/pytest
+	$(DEV) services -- $(SHELL) -c '$(BIN)/python manage.py makemigrations --check --dry-run \
+	  && $(BIN)/pytest $(PYTEST_ARGS)'
 
 run: install
-	$(BIN)/python scripts/dev.py run
+	$(DEV) run
+
+migrate: install
+	$(DEV) services -- $(BIN)/python manage.py migrate
+
+seed: migrate
+	$(DEV) services -- $(BIN)/python manage.py seed_demo
 
 clean:
 	rm -rf $(VENV) .data

@@ -4,6 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from mentorship import views
@@ -15,7 +16,11 @@ admin.site.site_header = "Mentorship administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    # Lazy: the hashed name comes from collectstatic's manifest, which importing URLs must not need.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
+    ),
     path("accounts/", include("allauth.urls")),
     path("directory/", include("people.urls")),
     path("admin/", admin.site.urls),
