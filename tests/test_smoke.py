@@ -21,3 +21,12 @@ def test_home_shows_profile_to_participant(participant_client, participant):
 
 def test_healthz(client):
     assert client.get(reverse("healthz")).json() == {"status": "ok"}
+
+
+def test_not_found_page_is_friendly_and_themed(participant_client, settings):
+    settings.DEBUG = False
+    response = participant_client.get("/no-such-page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Page not found" in body
+    assert "Who can see this page" in body
