@@ -24,7 +24,8 @@ def has_totp(user) -> bool:
 
 
 def mfa_missing(user) -> bool:
-    return settings.MFA_REQUIRED_FOR_ADMINS and not has_totp(user)
+    """True when the user's role requires two-factor authentication they have not set up."""
+    return settings.MFA_REQUIRED_FOR_ADMINS and roles_for(user).is_admin_role and not has_totp(user)
 
 
 def role_required(check):
@@ -52,3 +53,7 @@ def role_required(check):
 
 
 hr_required = role_required(lambda roles: roles.sees_directory)
+"""HR and staff: the directory, imports, HR reports."""
+
+program_admin_required = role_required(lambda roles: roles.is_program_admin)
+"""Program admins; views still scope each program to the ones the user administers."""
