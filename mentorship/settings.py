@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mentorship.middleware.NoStoreForAuthenticatedMiddleware",
+    "mentorship.middleware.AdminRequiresMFAMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"
@@ -210,7 +211,12 @@ if OIDC_SERVER_URL:
                 "name": env_str("OIDC_NAME", "Company single sign-on"),
                 "client_id": _oidc_client_id,
                 "secret": env_str("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": OIDC_SERVER_URL},
+                "settings": {
+                    "server_url": OIDC_SERVER_URL,
+                    # Some providers (Microsoft Entra ID) never send email_verified; their
+                    # emails are company-managed, so the operator may vouch for them.
+                    "verified_email": env_bool("OIDC_EMAIL_ALWAYS_VERIFIED", False),
+                },
             }
         ],
     }

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from people.models import User
 from tests.accounts import DEFAULT_PASSWORD, LOGIN_URL, signed_in_user_id
+from tests.conftest import activate_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,8 @@ def test_admin_login_form_does_not_accept_a_password(client, user_factory):
     assert signed_in_user_id(client) is None
 
 
-def test_staff_sees_admin_index_after_allauth_login(client, user_factory):
+def test_staff_sees_admin_index_after_allauth_login(client, user_factory, settings):
+    settings.MFA_REQUIRED_FOR_ADMINS = False  # the TOTP step has its own test below
     staff = user_factory(email="sam.staff@example.com", is_staff=True, is_superuser=True)
     anonymous = client.get(ADMIN_INDEX_URL, follow=True)
     assert anonymous.redirect_chain[-1][0] == f"{LOGIN_URL}?next=%2Fadmin%2F"
@@ -44,6 +46,16 @@ def test_staff_sees_admin_index_after_allauth_login(client, user_factory):
     index = client.get(ADMIN_INDEX_URL)
     assert index.status_code == 200
     assert "Mentorship administration" in index.content.decode()
+
+
+def test_staff_without_two_factor_is_sent_to_set_it_up_before_the_admin(client, user_factory):
+    staff = user_factory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.get(reverse("admin:people_user_changelist"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    activate_totp(staff)
+    assert client.get(reverse("admin:people_user_changelist")).status_code == 200
 
 
 def test_signed_in_employee_who_is_not_staff_cannot_open_the_admin(client, participant):

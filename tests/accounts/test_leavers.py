@@ -58,7 +58,7 @@ def test_deactivated_leaver_gets_no_sign_in_code(client, user_factory, mailoutbo
     request_code(client, leaver.email)
     # The same "no such account" mail a stranger gets; no code to enter.
     assert len(mailoutbox) == 1
-    assert "do not have any record of such an account" in mailoutbox[0].body
+    assert "There is no mentorship account for it" in mailoutbox[0].body
     response = client.post(CONFIRM_CODE_URL, {"code": "ABCDEF"})
     assert response.status_code == 200
     assert "Incorrect code." in response.content.decode()

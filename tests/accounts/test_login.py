@@ -114,7 +114,8 @@ def test_code_request_for_unknown_email_looks_the_same_and_sends_no_code(client,
     )
     assert [m.to for m in mailoutbox] == [[known.email], ["nobody@example.com"]]
     # The stranger gets allauth's "unknown account" mail, not a code.
-    assert "do not have any record of such an account" in mailoutbox[1].body
+    assert "There is no mentorship account for it" in mailoutbox[1].body
+    assert "ask your HR team" in mailoutbox[1].body
     assert "sign-in code" not in mailoutbox[1].body
 
 

@@ -49,7 +49,7 @@ def test_unknown_email_gets_the_same_response_as_a_known_one(client, user_factor
     assert [m.to for m in mailoutbox] == [[known.email], ["nobody@example.com"]]
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
     assert "/accounts/password/reset/key/" not in mailoutbox[1].body
-    assert "do not have any record of such an account" in mailoutbox[1].body
+    assert "There is no mentorship account for it" in mailoutbox[1].body
 
 
 def test_reset_link_sets_a_new_password_that_signs_in(client, user_factory, mailoutbox):
