@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from people.models import User
+from people.models import DirectoryImport, User
 
 
 @admin.register(User)
@@ -57,3 +57,29 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(DirectoryImport)
+class DirectoryImportAdmin(admin.ModelAdmin):
+    """A record of what HR loaded. Read-only: imports go through the Import page or command."""
+
+    list_display = ["created_at", "filename", "status", "uploaded_by", "applied_at"]
+    list_filter = ["status"]
+    exclude = ["content"]
+    readonly_fields = [
+        "created_at",
+        "filename",
+        "sha256",
+        "status",
+        "uploaded_by",
+        "applied_by",
+        "applied_at",
+        "summary",
+        "report",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -106,3 +106,57 @@ class User(AbstractBaseUser, PermissionsMixin):
     def has_left(self, on=None) -> bool:
         on = on or dj_timezone.localdate()
         return self.end_date is not None and self.end_date <= on
+
+
+class DirectoryImport(models.Model):
+    """One CSV file from the HR system, previewed and (once confirmed) applied.
+
+    The decoded text is kept so that applying re-reads exactly what was previewed, and as a
+    record of what HR loaded. ``summary`` holds the counts (and the plan's fingerprint while
+    previewed); ``report`` holds what the preview page shows: every error and warning, and
+    the first rows of each kind of change.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Has errors"
+
+    uploaded_by = models.ForeignKey(
+        "people.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="directory_imports",
+    )
+    applied_by = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField(help_text="The file's text, decoded from UTF-8")
+    sha256 = models.CharField(max_length=64, help_text="Of the file's bytes as uploaded")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["previewed", "applied", "failed"]),
+                name="directory_import_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="applied") | models.Q(applied_at__isnull=False),
+                name="directory_import_applied_has_applied_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'directory import'} ({self.get_status_display()})"
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == self.Status.APPLIED

@@ -1,0 +1,999 @@
+"""The HR directory import: read the HR system's CSV export, plan the changes, apply them.
+
+One module for the management command and the browser flow:
+
+- ``read_directory_upload`` reads a file object, refusing one over the size limit before
+  reading all of it.
+- ``parse_directory_file`` decodes and splits the file into rows by header name.
+- ``directory_import_plan`` validates every cell and the file as a whole against the
+  database, and says what would be created, changed and left alone. Cross-row rules (unique
+  emails, managers, manager cycles) are checked on the final state: the database merged
+  with the file.
+- ``directory_import_create`` stores an uploaded file with its preview.
+- ``directory_import_apply`` re-validates against the current database and writes it all,
+  or nothing.
+
+Employees are matched by ``employee_id``. Columns that a file does not have are left as they
+are on existing employees. Employees in the database but not in the file are left alone.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import functools
+import hashlib
+import io
+import json
+import re
+import secrets
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from people.models import DirectoryImport, User
+
+COLUMNS = (
+    "employee_id",
+    "email",
+    "first_name",
+    "last_name",
+    "department",
+    "title",
+    "level",
+    "location",
+    "timezone",
+    "manager_email",
+    "hire_date",
+    "end_date",
+)
+REQUIRED_COLUMNS = ("employee_id", "email", "first_name", "last_name", "hire_date")
+TEXT_COLUMNS = ("first_name", "last_name", "department", "title", "location")
+# User fields taken from the file (besides employee_id, and manager: set in a second pass).
+USER_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "department",
+    "title",
+    "level",
+    "location",
+    "timezone",
+    "hire_date",
+    "end_date",
+)
+MAX_LEVEL = 32767  # PositiveSmallIntegerField
+PREVIEW_LIMIT = 200
+BATCH_SIZE = 2000
+UPDATE_BATCH_SIZE = 5000
+# pg_advisory_xact_lock key shared by every apply: one directory import at a time.
+ADVISORY_LOCK_KEY = 0x6469_7265_6374_6F72  # "director"
+SAVE_AS_HINT = 'In your spreadsheet, use "Save as" and choose "CSV UTF-8", then try again.'
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """An error or warning. ``line`` is the file's line number (1 = header); None for the
+    file as a whole. ``column`` is the column's name, or "" for the row as a whole."""
+
+    line: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        if self.column:
+            return f"line {self.line}, column {self.column}: {self.message}"
+        return f"line {self.line}: {self.message}"
+
+    def as_list(self) -> list:
+        return [self.line, self.column, self.message]
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass
+class ParsedFile:
+    """The file split into rows of stripped cells keyed by (known) column name.
+
+    ``text`` is None when the file could not be read as text at all. ``fatal`` errors mean
+    there are no rows to check (unreadable, empty, missing a required column)."""
+
+    text: str | None = None
+    sha256: str = ""
+    delimiter: str = ","
+    columns: list[str] = field(default_factory=list)
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    fatal: bool = False
+
+
+@dataclass
+class EmployeeRow:
+    """One row's values, typed. A value that failed validation is None (or "")."""
+
+    line: int
+    employee_id: str = ""
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    department: str = ""
+    title: str = ""
+    level: int | None = None
+    location: str = ""
+    timezone: str = ""
+    manager_email: str = ""
+    hire_date: date | None = None
+    end_date: date | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass
+class PlannedUpdate:
+    row: EmployeeRow
+    user_id: int
+    # field -> (old, new); "manager" holds emails for display.
+    changes: dict[str, tuple[object, object]]
+
+
+@dataclass
+class ImportPlan:
+    columns: list[str] = field(default_factory=list)
+    rows: int = 0
+    creates: list[EmployeeRow] = field(default_factory=list)
+    updates: list[PlannedUpdate] = field(default_factory=list)
+    unchanged: list[EmployeeRow] = field(default_factory=list)
+    not_in_file: int = 0
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    # Final values the apply step needs, by employee_id.
+    final: dict[str, dict] = field(default_factory=dict)
+    manager_of: dict[str, str | None] = field(default_factory=dict)
+    existing_ids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "created": len(self.creates),
+            "updated": len(self.updates),
+            "unchanged": len(self.unchanged),
+            "not_in_file": self.not_in_file,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+        }
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Identifies the exact changes: a preview is confirmed only if applying would make
+        the same ones."""
+        digest = hashlib.sha256()
+        for row in self.creates:
+            final = self.final[row.employee_id]
+            values = [*_row_values(row), final["is_active"]]
+            digest.update(json.dumps(["c", values], default=str).encode())
+        for update in self.updates:
+            changes = sorted((k, str(old), str(new)) for k, (old, new) in update.changes.items())
+            digest.update(json.dumps(["u", update.user_id, changes]).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class ImportResult:
+    applied: bool
+    counts: dict[str, int]
+    errors: list[ImportIssue] = field(default_factory=list)
+    stale: bool = False  # the database changed since the preview; confirm again
+
+
+class DirectoryFileRejected(Exception):
+    """The file cannot be read as a directory at all (too large, not UTF-8)."""
+
+    def __init__(self, errors: list[ImportIssue]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+class DirectoryImportAlreadyApplied(Exception):
+    pass
+
+
+# --- Reading and parsing ----------------------------------------------------------------------
+
+
+def max_bytes() -> int:
+    return settings.DIRECTORY_IMPORT_MAX_BYTES
+
+
+def too_large_issue(limit: int) -> ImportIssue:
+    return ImportIssue(
+        None,
+        "",
+        f"The file is larger than the limit of {_human_size(limit)}. Split it or ask an "
+        "administrator to raise DIRECTORY_IMPORT_MAX_BYTES.",
+    )
+
+
+def read_directory_upload(fileobj, *, size: int | None = None) -> bytes:
+    """Read a whole file object, refusing one over the size limit without reading it all."""
+    limit = max_bytes()
+    if size is not None and size > limit:
+        raise DirectoryFileRejected([too_large_issue(limit)])
+    data = fileobj.read(limit + 1)
+    if len(data) > limit:
+        raise DirectoryFileRejected([too_large_issue(limit)])
+    return data
+
+
+def parse_directory_file(*, data: bytes) -> ParsedFile:
+    """Decode the file (UTF-8, with or without BOM) and split it into rows."""
+    limit = max_bytes()
+    if len(data) > limit:
+        return ParsedFile(errors=[too_large_issue(limit)], fatal=True)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        issue = ImportIssue(1, "", f"The file is UTF-16, not UTF-8. {SAVE_AS_HINT}")
+        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
+    body = data.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in body:
+        # No spreadsheet writes NUL into CSV text, and the database cannot store it.
+        line = body.count(b"\n", 0, body.index(b"\x00")) + 1
+        issue = ImportIssue(
+            line, "", f"The file contains a NUL byte, so it is not CSV text. {SAVE_AS_HINT}"
+        )
+        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        bad = body[exc.start : exc.start + 1].hex()
+        issue = ImportIssue(
+            line,
+            "",
+            f"The file is not UTF-8 text (byte 0x{bad} cannot be read). {SAVE_AS_HINT}",
+        )
+        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
+    parsed = parse_directory_text(text)
+    parsed.sha256 = sha256
+    return parsed
+
+
+def normalize_header(name: str) -> str:
+    """Header names ignore case and surrounding spaces; inner spaces or hyphens count as
+    underscores, so "Employee ID" names the employee_id column."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def detect_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_directory_text(text: str) -> ParsedFile:
+    parsed = ParsedFile(text=text)
+    if not text.strip():
+        parsed.errors.append(ImportIssue(None, "", "The file is empty."))
+        parsed.fatal = True
+        return parsed
+
+    first_line = next(line for line in text.splitlines() if line.strip())
+    parsed.delimiter = detect_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
+
+    header: list[str] | None = None
+    header_line = 0
+    indexes: dict[str, int] = {}
+    next_line = 1
+    try:
+        for cells in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue  # blank line
+            if header is None:
+                header, header_line = cells, line
+                indexes = _read_header(cells, line, parsed)
+                if parsed.fatal:
+                    return parsed
+                continue
+            if len(cells) != len(header):
+                parsed.errors.append(
+                    ImportIssue(
+                        line,
+                        "",
+                        f"This row has {len(cells)} cells but the header has {len(header)}. "
+                        "Check for a missing or extra separator, or an unclosed quote.",
+                    )
+                )
+                continue
+            values = {name: cells[i].strip() for name, i in indexes.items()}
+            parsed.rows.append(ParsedRow(line, values))
+    except csv.Error as exc:
+        parsed.errors.append(ImportIssue(next_line, "", f"Cannot read this line as CSV: {exc}."))
+        parsed.fatal = True
+        return parsed
+
+    if not parsed.rows and not parsed.errors:
+        parsed.errors.append(
+            ImportIssue(header_line, "", "The file has a header row but no employees.")
+        )
+        parsed.fatal = True
+    return parsed
+
+
+def _read_header(cells: list[str], line: int, parsed: ParsedFile) -> dict[str, int]:
+    indexes: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = normalize_header(cell)
+        if not name:
+            parsed.warnings.append(
+                ImportIssue(line, f"#{i + 1}", "This column has no name; it is ignored.")
+            )
+        elif name not in COLUMNS:
+            parsed.warnings.append(
+                ImportIssue(line, cell.strip(), "Unknown column; it is ignored.")
+            )
+        elif name in indexes:
+            parsed.errors.append(ImportIssue(line, name, "This column appears twice."))
+        else:
+            indexes[name] = i
+    for name in REQUIRED_COLUMNS:
+        if name not in indexes:
+            parsed.errors.append(ImportIssue(line, name, "This required column is missing."))
+    parsed.columns = [name for name in COLUMNS if name in indexes]
+    if parsed.errors:
+        parsed.fatal = True
+    return indexes
+
+
+# --- Validation and planning ------------------------------------------------------------------
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@functools.cache
+def _max_length(name: str) -> int:
+    return User._meta.get_field(name).max_length
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _parse_date(value: str) -> date:
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"“{value}” is not a date in the form YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"“{value}” is not a real date.") from None
+
+
+def _valid_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _validate_row(raw: ParsedRow, errors: list[ImportIssue]) -> EmployeeRow:
+    values = raw.values
+    row = EmployeeRow(line=raw.line)
+
+    def error(column: str, message: str) -> None:
+        errors.append(ImportIssue(raw.line, column, message))
+
+    for name in REQUIRED_COLUMNS:
+        if not values.get(name):
+            error(name, "A value is required.")
+
+    employee_id = values.get("employee_id", "")
+    if len(employee_id) > _max_length("employee_id"):
+        error("employee_id", f"Longer than {_max_length('employee_id')} characters.")
+    else:
+        row.employee_id = employee_id
+
+    for name in ("email", "manager_email"):
+        value = values.get(name, "").lower()
+        if not value:
+            continue
+        if len(value) > _max_length("email") or not _valid_email(value):
+            error(name, f"“{values[name]}” is not a valid email address.")
+        else:
+            setattr(row, name, value)
+
+    for name in TEXT_COLUMNS:
+        value = values.get(name, "")
+        if len(value) > _max_length(name):
+            error(name, f"Longer than {_max_length(name)} characters.")
+        else:
+            setattr(row, name, value)
+
+    level = values.get("level", "")
+    if level:
+        if not _DIGITS.fullmatch(level):
+            if re.fullmatch(r"-[0-9]+", level):
+                error("level", f"“{level}” is negative; the level is 0 or more.")
+            else:
+                error("level", f"“{level}” is not a whole number.")
+        elif int(level) > MAX_LEVEL:
+            error("level", f"“{level}” is too large (at most {MAX_LEVEL}).")
+        else:
+            row.level = int(level)
+
+    tz = values.get("timezone", "")
+    if tz:
+        if tz not in _timezones():
+            error("timezone", f"“{tz}” is not a known IANA time zone (e.g. Europe/Berlin).")
+        else:
+            row.timezone = tz
+
+    for name in ("hire_date", "end_date"):
+        value = values.get(name, "")
+        if value:
+            try:
+                setattr(row, name, _parse_date(value))
+            except ValueError as exc:
+                error(name, str(exc))
+    return row
+
+
+@dataclass
+class _Existing:
+    id: int
+    employee_id: str | None
+    email: str
+    first_name: str
+    last_name: str
+    department: str
+    title: str
+    level: int | None
+    location: str
+    timezone: str
+    manager_id: int | None
+    hire_date: date | None
+    end_date: date | None
+    is_active: bool
+
+
+def _load_users() -> list[_Existing]:
+    fields = [
+        "id",
+        "employee_id",
+        "email",
+        "first_name",
+        "last_name",
+        "department",
+        "title",
+        "level",
+        "location",
+        "timezone",
+        "manager_id",
+        "hire_date",
+        "end_date",
+        "is_active",
+    ]
+    return [_Existing(*values) for values in User.objects.order_by().values_list(*fields)]
+
+
+def _row_values(row: EmployeeRow) -> list:
+    return [
+        row.employee_id,
+        row.email,
+        row.first_name,
+        row.last_name,
+        row.department,
+        row.title,
+        row.level,
+        row.location,
+        row.timezone,
+        row.manager_email,
+        row.hire_date,
+        row.end_date,
+    ]
+
+
+def _is_active(end_date: date | None, today: date) -> bool:
+    return not (end_date is not None and end_date <= today)
+
+
+def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> ImportPlan:
+    """Validate the parsed file against the database and work out every change."""
+    today = today or timezone.localdate()
+    plan = ImportPlan(
+        columns=list(parsed.columns),
+        rows=len(parsed.rows),
+        errors=list(parsed.errors),
+        warnings=list(parsed.warnings),
+    )
+    if parsed.fatal:
+        return plan
+    columns = set(parsed.columns)
+    errors = plan.errors
+
+    rows: list[EmployeeRow] = []
+    line_of_id: dict[str, int] = {}
+    line_of_email: dict[str, int] = {}
+    for raw in parsed.rows:
+        row = _validate_row(raw, errors)
+        if row.employee_id:
+            earlier = line_of_id.get(row.employee_id)
+            if earlier is not None:
+                errors.append(
+                    ImportIssue(
+                        row.line,
+                        "employee_id",
+                        f"“{row.employee_id}” is already on line {earlier}.",
+                    )
+                )
+                continue  # a second row for the same person: check only the first
+            line_of_id[row.employee_id] = row.line
+        if row.email:
+            earlier = line_of_email.get(row.email)
+            if earlier is not None:
+                errors.append(
+                    ImportIssue(row.line, "email", f"“{row.email}” is already on line {earlier}.")
+                )
+            else:
+                line_of_email[row.email] = row.line
+        rows.append(row)
+
+    users = _load_users()
+    by_employee_id = {u.employee_id: u for u in users if u.employee_id is not None}
+    by_id = {u.id: u for u in users}
+    # Accounts without an employee_id (operators, such as the first superuser) join the
+    # directory when the file lists their email under an employee_id not yet in use.
+    operators_by_email = {u.email: u for u in users if u.employee_id is None}
+    matched: dict[int, _Existing] = {}  # row line -> the user it updates
+    for row in rows:
+        existing = by_employee_id.get(row.employee_id) if row.employee_id else None
+        if existing is None and row.employee_id and row.email:
+            existing = operators_by_email.get(row.email)
+        if existing is not None:
+            matched[row.line] = existing
+    matched_ids = {u.id for u in matched.values()}
+    plan.existing_ids = {eid: u.id for eid, u in by_employee_id.items()}
+    plan.existing_ids.update(
+        {row.employee_id: u.id for row in rows if (u := matched.get(row.line))}
+    )
+    plan.not_in_file = sum(1 for u in by_employee_id.values() if u.id not in matched_ids)
+
+    # The final email of every user: the file's for the users it lists, else the current one.
+    final_email: dict[int, str] = {u.id: u.email for u in users}
+    for row in rows:
+        existing = matched.get(row.line)
+        if existing is not None and row.email:
+            final_email[existing.id] = row.email
+
+    # Emails held, in the final state, by people the file does not list.
+    held_by = {u.email: u for u in users if u.id not in matched_ids}
+    # Verified addresses sign people in, so one that stays verified cannot go to someone
+    # else. The addresses of people whose email changes are deleted unless they match it.
+    verified_by: dict[str, int] = {}
+    for user_id, address in EmailAddress.objects.filter(verified=True).values_list(
+        "user_id", "email"
+    ):
+        address = address.lower()
+        current = by_id.get(user_id)
+        email_changes = current is not None and final_email[user_id] != current.email
+        if email_changes and address != final_email[user_id]:
+            continue
+        verified_by[address] = user_id
+
+    for row in rows:
+        if not row.email:
+            continue
+        existing = matched.get(row.line)
+        holder = held_by.get(row.email)
+        if holder is not None:
+            if holder.employee_id:
+                who = f"employee {holder.employee_id} ({_name(holder)}), who is not in this file"
+            else:
+                who = "an account that is not in the directory"
+            errors.append(
+                ImportIssue(row.line, "email", f"“{row.email}” is already used by {who}.")
+            )
+            continue
+        verified_owner = verified_by.get(row.email)
+        if verified_owner is not None and verified_owner != (existing.id if existing else None):
+            errors.append(
+                ImportIssue(
+                    row.line, "email", f"“{row.email}” is a verified address of another account."
+                )
+            )
+
+    # Managers, on the final state. Each employee is a node, named by employee_id.
+    key_of_user = {u.id: u.employee_id for u in by_employee_id.values()}
+    for row in rows:
+        existing = matched.get(row.line)
+        if existing is not None:
+            key_of_user[existing.id] = row.employee_id
+    employee_by_email = {
+        u.email: u.employee_id for u in by_employee_id.values() if u.id not in matched_ids
+    }
+    for row in rows:
+        if row.email and row.employee_id:
+            employee_by_email[row.email] = row.employee_id
+    manager_of: dict[str, str | None] = {
+        u.employee_id: key_of_user.get(u.manager_id)
+        for u in by_employee_id.values()
+        if u.id not in matched_ids
+    }
+    has_manager_column = "manager_email" in columns
+    for row in rows:
+        if not row.employee_id:
+            continue
+        existing = matched.get(row.line)
+        if not has_manager_column:
+            manager_of[row.employee_id] = key_of_user.get(existing.manager_id) if existing else None
+        elif not row.manager_email:
+            manager_of[row.employee_id] = None
+        elif (manager := employee_by_email.get(row.manager_email)) is None:
+            errors.append(
+                ImportIssue(
+                    row.line,
+                    "manager_email",
+                    f"“{row.manager_email}” is not in the directory or in this file.",
+                )
+            )
+            manager_of[row.employee_id] = None
+        elif manager == row.employee_id:
+            errors.append(
+                ImportIssue(row.line, "manager_email", "An employee cannot be their own manager.")
+            )
+            manager_of[row.employee_id] = None
+        else:
+            manager_of[row.employee_id] = manager
+    line_of_row = {row.employee_id: row.line for row in rows if row.employee_id}
+    for cycle in _manager_cycles(manager_of):
+        chain = " → ".join([*cycle, cycle[0]])
+        if len(chain) > 300:
+            chain = chain[:300] + "…"
+        for employee_id in cycle:
+            line = line_of_row.get(employee_id)
+            if line is not None:
+                errors.append(
+                    ImportIssue(line, "manager_email", f"The managers form a loop: {chain}.")
+                )
+    plan.manager_of = manager_of
+
+    # Changes. Columns the file does not have keep their current values.
+    for row in rows:
+        existing = matched.get(row.line)
+        final: dict = {"employee_id": row.employee_id}
+        for name in USER_FIELDS:
+            from_file = name in columns or existing is None
+            final[name] = getattr(row, name) if from_file else getattr(existing, name)
+        if final["hire_date"] and final["end_date"] and final["end_date"] < final["hire_date"]:
+            errors.append(
+                ImportIssue(
+                    row.line,
+                    "end_date",
+                    f"The leaving date {final['end_date']} is before the hire date "
+                    f"{final['hire_date']}.",
+                )
+            )
+        final["is_active"] = _is_active(final["end_date"], today)
+        plan.final[row.employee_id] = final
+        if existing is None:
+            plan.creates.append(row)
+            continue
+        changes: dict[str, tuple[object, object]] = {}
+        for name in ("employee_id", *USER_FIELDS):
+            old, new = getattr(existing, name), final[name]
+            if old != new:
+                changes[name] = (old, new)
+        if has_manager_column:
+            old_key = key_of_user.get(existing.manager_id) if existing.manager_id else None
+            new_key = manager_of.get(row.employee_id)
+            if old_key != new_key or (existing.manager_id is not None and old_key is None):
+                old_manager = by_id.get(existing.manager_id) if existing.manager_id else None
+                changes["manager"] = (
+                    old_manager.email if old_manager else None,
+                    row.manager_email or None,
+                )
+        if changes and existing.is_active != final["is_active"]:
+            changes["is_active"] = (existing.is_active, final["is_active"])
+        if changes:
+            plan.updates.append(PlannedUpdate(row=row, user_id=existing.id, changes=changes))
+        else:
+            plan.unchanged.append(row)
+
+    plan.errors.sort(key=lambda e: (e.line or 0, _column_order(e.column)))
+    return plan
+
+
+def _column_order(column: str) -> int:
+    return COLUMNS.index(column) if column in COLUMNS else -1
+
+
+def _name(user: _Existing) -> str:
+    return f"{user.first_name} {user.last_name}".strip() or user.email
+
+
+def _manager_cycles(manager_of: dict[str, str | None]) -> list[list[str]]:
+    """Each loop in the manager graph (each employee has at most one manager)."""
+    done: set[str] = set()
+    cycles = []
+    for start in manager_of:
+        if start in done:
+            continue
+        path: list[str] = []
+        position: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in position:
+            position[node] = len(path)
+            path.append(node)
+            node = manager_of.get(node)
+        if node is not None and node in position:
+            cycles.append(path[position[node] :])
+        done.update(path)
+    return cycles
+
+
+# --- Storing and applying ---------------------------------------------------------------------
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def plan_report(plan: ImportPlan) -> dict:
+    """What the preview page shows: every error and warning, the first rows of each kind."""
+    return {
+        "errors": [e.as_list() for e in plan.errors],
+        "warnings": [w.as_list() for w in plan.warnings],
+        "columns": plan.columns,
+        "creates": [
+            {
+                "line": row.line,
+                "employee_id": row.employee_id,
+                "name": row.name,
+                "email": row.email,
+                "department": row.department,
+                "title": row.title,
+                "manager_email": row.manager_email,
+                "hire_date": _display(row.hire_date),
+                "end_date": _display(row.end_date),
+            }
+            for row in plan.creates[:PREVIEW_LIMIT]
+        ],
+        "updates": [
+            {
+                "line": u.row.line,
+                "employee_id": u.row.employee_id,
+                "name": u.row.name,
+                "changes": [
+                    [k, _display(old), _display(new)] for k, (old, new) in u.changes.items()
+                ],
+            }
+            for u in plan.updates[:PREVIEW_LIMIT]
+        ],
+        "unchanged": [
+            {"line": row.line, "employee_id": row.employee_id, "name": row.name}
+            for row in plan.unchanged[:PREVIEW_LIMIT]
+        ],
+    }
+
+
+def _plan_summary(plan: ImportPlan) -> dict:
+    return {**plan.counts(), "fingerprint": plan.fingerprint if plan.is_valid else ""}
+
+
+def directory_import_create(
+    *, parsed: ParsedFile, plan: ImportPlan, filename: str, user: User | None
+) -> DirectoryImport:
+    """Store a parsed file with its preview, valid or not (the status says which)."""
+    assert parsed.text is not None
+    return DirectoryImport.objects.create(
+        uploaded_by=user,
+        filename=filename[:255],
+        content=parsed.text,
+        sha256=parsed.sha256,
+        status=DirectoryImport.Status.PREVIEWED if plan.is_valid else DirectoryImport.Status.FAILED,
+        summary=_plan_summary(plan),
+        report=plan_report(plan),
+    )
+
+
+def directory_file_preview(
+    *, data: bytes, filename: str, user: User | None, today: date | None = None
+) -> tuple[DirectoryImport, ImportPlan]:
+    """Parse, plan and store an uploaded file.
+
+    Raises DirectoryFileRejected for a file that cannot be read as text: there is nothing
+    useful to store or show but the reason."""
+    parsed = parse_directory_file(data=data)
+    if parsed.text is None:
+        raise DirectoryFileRejected(parsed.errors)
+    plan = directory_import_plan(parsed=parsed, today=today)
+    directory_import = directory_import_create(
+        parsed=parsed, plan=plan, filename=filename, user=user
+    )
+    return directory_import, plan
+
+
+def directory_import_apply(
+    *, directory_import: DirectoryImport, user: User | None, today: date | None = None
+) -> ImportResult:
+    """Re-validate the stored file against the current database and write every change, or
+    none. One apply at a time (advisory lock); an import is applied at most once.
+
+    If the database changed since the preview so that the changes would differ, nothing is
+    written: the stored preview is refreshed and the result says ``stale``."""
+    today = today or timezone.localdate()
+    plan = ImportPlan()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            locked = DirectoryImport.objects.select_for_update().get(pk=directory_import.pk)
+            if locked.status == DirectoryImport.Status.APPLIED:
+                raise DirectoryImportAlreadyApplied
+            plan = directory_import_plan(parsed=parse_directory_text(locked.content), today=today)
+            if not plan.is_valid or plan.fingerprint != locked.summary.get("fingerprint"):
+                locked.status = (
+                    DirectoryImport.Status.PREVIEWED
+                    if plan.is_valid
+                    else DirectoryImport.Status.FAILED
+                )
+                locked.summary = _plan_summary(plan)
+                locked.report = plan_report(plan)
+                locked.save(update_fields=["status", "summary", "report"])
+                _copy(locked, directory_import)
+                return ImportResult(
+                    applied=False,
+                    counts=plan.counts(),
+                    errors=plan.errors,
+                    stale=plan.is_valid,
+                )
+            _write(plan)
+            locked.status = DirectoryImport.Status.APPLIED
+            locked.applied_at = timezone.now()
+            locked.applied_by = user
+            locked.summary = plan.counts()
+            locked.save(update_fields=["status", "applied_at", "applied_by", "summary"])
+            _copy(locked, directory_import)
+    except IntegrityError as exc:
+        # Someone changed the directory between our checks and our writes.
+        issue = ImportIssue(
+            None, "", f"The directory changed while importing; nothing was written ({exc})."
+        )
+        return ImportResult(applied=False, counts=plan.counts(), errors=[issue])
+    return ImportResult(applied=True, counts=plan.counts())
+
+
+def _copy(source: DirectoryImport, target: DirectoryImport) -> None:
+    for name in ("status", "summary", "report", "applied_at", "applied_by_id"):
+        setattr(target, name, getattr(source, name))
+
+
+def _batches(items: list, size: int = BATCH_SIZE) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _update_users(fields: list[str], rows: list[tuple]) -> None:
+    """Set ``fields`` on many users at once: rows are (id, value, ...) in that order.
+
+    One UPDATE ... FROM unnest(arrays) a batch: what bulk_update does, without its CASE WHEN
+    per row per field, which grows with the square of the batch in PostgreSQL."""
+    meta = User._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk = meta.pk.column
+    columns = [meta.get_field(name).column for name in fields]
+    types = [meta.pk.rel_db_type(connection)] + [
+        meta.get_field(name).cast_db_type(connection) for name in fields
+    ]
+    quoted = [connection.ops.quote_name(c) for c in [pk, *columns]]
+    assignments = ", ".join(f"{q} = v.{q}" for q in quoted[1:])
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    # Only quoted names from the model's metadata go into the SQL; the values are parameters.
+    names = ", ".join(quoted)
+    statement = (
+        f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+        f"WHERE {table}.{quoted[0]} = v.{quoted[0]}"
+    )
+    with connection.cursor() as cursor:
+        for batch in _batches(rows, UPDATE_BATCH_SIZE):
+            cursor.execute(statement, [list(column) for column in zip(*batch, strict=True)])
+
+
+def _write(plan: ImportPlan) -> None:
+    now = timezone.now()
+    token = secrets.token_hex(6)
+
+    # Emails are unique (case-insensitively) row by row, so park every changing email on a
+    # placeholder first: then swaps, and new people taking an old address, go through.
+    movers = [u for u in plan.updates if "email" in u.changes]
+    _update_users(["email"], [(u.user_id, f"{u.user_id}.{token}@import.invalid") for u in movers])
+
+    fields = ["employee_id", *USER_FIELDS, "is_active"]
+    _update_users(
+        fields,
+        [
+            (u.user_id, *(plan.final[u.row.employee_id][name] for name in fields))
+            for u in plan.updates
+        ],
+    )
+
+    id_of = dict(plan.existing_ids)
+    created = [
+        User(
+            password=UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20),
+            date_joined=now,
+            **plan.final[row.employee_id],
+        )
+        for row in plan.creates
+    ]
+    for batch in _batches(created):
+        User.objects.bulk_create(batch)
+    id_of.update({u.employee_id: u.pk for u in created})
+
+    # Managers in a second pass: a manager may be created further down the file.
+    managed = [
+        (id_of[row.employee_id], id_of[plan.manager_of[row.employee_id]])
+        for row in plan.creates
+        if plan.manager_of.get(row.employee_id)
+    ]
+    for u in plan.updates:
+        if "manager" in u.changes:
+            manager = plan.manager_of.get(u.row.employee_id)
+            managed.append((u.user_id, id_of[manager] if manager else None))
+    _update_users(["manager"], managed)
+
+    # A new address must be verified again: drop the old ones.
+    if movers:
+        EmailAddress.objects.filter(user_id__in=[u.user_id for u in movers]).exclude(
+            email__iexact=F("user__email")
+        ).delete()
+
+
+# --- Presenting ---------------------------------------------------------------------------
+
+
+def summary_text(counts: dict[str, int], *, applied: bool) -> str:
+    created, updated, unchanged = (counts.get(k, 0) for k in ("created", "updated", "unchanged"))
+    if applied:
+        text = f"Created {created}, updated {updated}, left {unchanged} unchanged."
+    else:
+        text = f"Would create {created}, update {updated}, leave {unchanged} unchanged."
+    others = counts.get("not_in_file", 0)
+    people = "employee" if others == 1 else "employees"
+    return f"{text} {others} {people} in the directory but not in the file: left alone."
+
+
+def _human_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    return f"{n / 1024:.0f} KB"
