@@ -37,7 +37,7 @@ test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) services -- $(SHELL) -c '$(BIN)/python manage.py makemigrations --check --dry-run \
-	  && $(BIN)/pytest $(PYTEST_ARGS)'
+	  && $(BIN)/pytest --create-db $(PYTEST_ARGS)'
 
 run: install
 	$(DEV) run
