@@ -23,5 +23,6 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("directory/", include("people.urls")),
+    path("", include("programs.urls")),
     path("admin/", admin.site.urls),
 ]

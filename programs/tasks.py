@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from programs import services
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_enrollment_invitation(enrollment_id: int) -> bool:
+    return services.enrollment_invitation_send(enrollment_id=enrollment_id)
