@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from programs import services
+from programs.services import enrollment as enrollment_services
 
 
 @shared_task(
@@ -14,4 +14,4 @@ from programs import services
     max_retries=5,
 )
 def send_enrollment_invitation(enrollment_id: int) -> bool:
-    return services.enrollment_invitation_send(enrollment_id=enrollment_id)
+    return enrollment_services.enrollment_invitation_send(enrollment_id=enrollment_id)

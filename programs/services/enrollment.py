@@ -1,4 +1,4 @@
-"""Writes for programs, cohorts and enrollments. Views, commands and tasks call these."""
+"""Enrollments: intake completeness, inviting people, and their invitation emails."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def enrollments_invite(
 
 
 def _queue_invitations(ids: list[int]) -> None:
-    from programs.tasks import send_enrollment_invitation
+    from programs.tasks import send_enrollment_invitation  # tasks import this module
 
     for pk in ids:
         send_enrollment_invitation.delay(pk)
