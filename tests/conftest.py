@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from datetime import date
 
 import pytest
+import redis
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
     TOTP,
@@ -13,6 +15,9 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from celery.signals import task_postrun
+from django.conf import settings
+from django.db import connection
 
 from people.models import User
 
@@ -89,3 +94,46 @@ def hr_client(client, hr_user):
 def participant_client(client, participant):
     client.force_login(participant)
     return client
+
+
+# --- A real Celery worker on the real Redis broker -------------------------------------------
+
+
+@pytest.fixture
+def private_queue():
+    """A queue of this test's own, so no other worker on the same Redis takes its task."""
+    name = f"test-{uuid.uuid4().hex}"
+    yield name
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+    client.close()
+
+
+@pytest.fixture
+def close_worker_connections():
+    """The worker thread opens its own database connection: close it after each task."""
+
+    def close(**kwargs):
+        connection.close()
+
+    task_postrun.connect(close, weak=False)
+    yield
+    task_postrun.disconnect(close)
+
+
+@pytest.fixture
+def celery_worker_queue(private_queue, close_worker_connections):
+    """A real worker thread consuming a private queue on Redis; yields the queue's name."""
+    from celery.contrib.testing.worker import start_worker
+
+    from mentorship.celery import app
+
+    with start_worker(app, queues=[private_queue], perform_ping_check=False, shutdown_timeout=30):
+        yield private_queue
+
+
+def wait_until(predicate, *, timeout: float = 20.0, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {message}"
+        time.sleep(0.05)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from mentorship.celery import app as celery_app
@@ -52,28 +48,6 @@ def test_beat_triggers_the_leavers_scan():
     entry = celery_app.conf.beat_schedule["deactivate-leavers"]
     assert entry["task"] == "people.tasks.deactivate_leavers"
     assert entry["task"] in celery_app.tasks
-
-
-@pytest.fixture
-def private_queue():
-    """A queue of this test's own, so no other worker on the same Redis takes its task."""
-    name = f"test-{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
-    client.close()
-
-
-@pytest.fixture
-def close_worker_connections():
-    """The worker thread opens its own database connection: close it after each task."""
-
-    def close(**kwargs):
-        connection.close()
-
-    task_postrun.connect(close, weak=False)
-    yield
-    task_postrun.disconnect(close)
 
 
 @pytest.mark.django_db(transaction=True)
