@@ -53,13 +53,10 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "mentorship",
-    "people",
-    "programs",
-    "matching",
-    "goals",
-    "reports",
 ]
+# This project's own apps, left to right as DESIGN.md orders them: imports point rightwards only.
+PROJECT_APPS = ["mentorship", "people", "programs", "matching", "goals", "reports"]
+INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,4 +1,4 @@
-"""seed_demo: a realistic demo company with demo logins, created once."""
+"""seed_demo: a realistic demo company with demo logins and programs, created once."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from people.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD, PROGRAM_SLUG
+from people.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from people.models import User
-from programs.models import Program
+from programs.demo import ENGINEERING_SLUG as PROGRAM_SLUG
+from programs.models import MAX_MENTOR_CAPACITY, Cohort, Enrollment, Program, Topic
+from programs.services.enrollment import intake_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +27,30 @@ def seed() -> str:
 
 
 def snapshot() -> list[tuple]:
-    users = User.objects.order_by("pk").values_list()
-    emails = EmailAddress.objects.order_by("pk").values_list()
-    programs = Program.objects.order_by("pk").values_list()
-    admins = Program.admins.through.objects.order_by("pk").values_list()
-    return [*users, *emails, *programs, *admins]
+    models = [
+        User,
+        EmailAddress,
+        Program,
+        Program.admins.through,
+        Topic,
+        Cohort,
+        Enrollment,
+        Enrollment.topics_offered.through,
+        Enrollment.topics_sought.through,
+    ]
+    return [row for model in models for row in model.objects.order_by("pk").values_list()]
+
+
+def enrollments():
+    return Enrollment.objects.select_related("cohort__program", "person").prefetch_related(
+        "topics_offered", "topics_sought"
+    )
+
+
+def engineering_cohorts() -> dict[str, Cohort]:
+    """The Engineering Mentorship cohorts by phase today."""
+    cohorts = Cohort.objects.filter(program__slug=PROGRAM_SLUG)
+    return {cohort.phase(): cohort for cohort in cohorts}
 
 
 def test_creates_a_company_of_about_300_across_departments_levels_and_locations():
@@ -133,12 +154,22 @@ def test_a_second_run_changes_nothing_and_says_so():
 
 def test_the_same_company_every_time():
     seed()
-    first = list(User.objects.order_by("employee_id").values_list("employee_id", "email", "title"))
+    first = same_every_time()
     User.objects.all().delete()
     Program.objects.all().delete()
     seed()
-    second = list(User.objects.order_by("employee_id").values_list("employee_id", "email", "title"))
-    assert first == second
+    assert same_every_time() == first
+
+
+def same_every_time() -> tuple[list, list]:
+    users = User.objects.order_by("employee_id").values_list("employee_id", "email", "title")
+    fields = ["cohort__slug", "person__email", "role", "status", "source", "capacity", "goals"]
+    fields += ["languages", "preferred_format", "bio", "intake_completed_at", "decided_at"]
+    rows = Enrollment.objects.order_by("cohort__slug", "person__email").values_list(*fields)
+    topics = Enrollment.topics_offered.through.objects.order_by(
+        "enrollment__cohort__slug", "enrollment__person__email", "topic__name"
+    ).values_list("enrollment__person__email", "topic__name")
+    return list(users), [*rows, *topics]
 
 
 def test_refuses_to_seed_over_an_account_using_a_demo_email(user_factory):
@@ -155,3 +186,168 @@ def test_logins_option_prints_logins_and_changes_nothing():
     for account in DEMO_ACCOUNTS:
         assert account.email in out.getvalue()
     assert DEMO_PASSWORD in out.getvalue()
+
+
+def test_programs_of_different_kinds_each_with_admins_and_topics():
+    output = seed()
+    programs = Program.objects.prefetch_related("admins", "topics")
+    assert len({program.kind for program in programs}) >= 2
+    assert {"one_to_one", "reverse"} <= {program.kind for program in programs}
+    for program in programs:
+        assert program.description
+        assert len(program.topics.all()) >= 6, program
+        assert program.admins.all(), program
+        assert all(a.is_active and a.employee_id for a in program.admins.all())
+        assert program.name in output
+    engineering = programs.get(slug=PROGRAM_SLUG)
+    assert engineering.kind == "one_to_one"
+    assert {"System design", "Code review", "Career growth", "Public speaking"} <= {
+        topic.name for topic in engineering.topics.all()
+    }
+    for cohort in Cohort.objects.all():
+        assert cohort.slug in output
+
+
+def test_cohorts_finished_a_year_ago_running_and_open_today():
+    seed()
+    today = timezone.localdate()
+    cohorts = engineering_cohorts()
+    assert set(cohorts) == {"completed", "running", "open"}
+    completed, running, open_ = cohorts["completed"], cohorts["running"], cohorts["open"]
+    assert today - timedelta(days=500) < completed.starts_on < today - timedelta(days=300)
+    assert today - timedelta(days=90) <= running.starts_on <= today - timedelta(days=30)
+    assert open_.is_open_for_applications() and open_.intake_editable()
+    assert {c.slug for c in cohorts.values()} == {
+        f"eng-{c.starts_on:%Y-%m}" for c in cohorts.values()
+    }
+
+    def statuses(cohort):
+        return Counter(cohort.enrollments.values_list("status", flat=True))
+
+    assert set(statuses(completed)) <= {"completed", "withdrawn"}
+    assert statuses(completed)["completed"] >= 20
+    assert set(statuses(running)) <= {"accepted", "withdrawn"}
+    assert statuses(running)["accepted"] >= 20
+    assert set(statuses(open_)) == {"invited", "applied", "accepted", "withdrawn", "declined"}
+    invited = open_.enrollments.filter(status="invited")
+    assert invited.filter(intake_completed_at=None).exists()
+    assert invited.exclude(intake_completed_at=None).exists()
+    withdrawn = open_.enrollments.get(status="withdrawn")
+    assert withdrawn.withdrawal_reason and withdrawn.withdrawn_at
+    # Other programs have cohorts too, running or open.
+    others = Cohort.objects.exclude(program__slug=PROGRAM_SLUG)
+    assert {"open", "running"} <= {cohort.phase() for cohort in others}
+
+
+def test_enrollments_respect_roles_levels_capacities_and_who_still_works_here():
+    seed()
+    rows = list(enrollments())
+    assert len(rows) >= 120
+    pairs = Counter((e.cohort_id, e.person_id) for e in rows)
+    assert max(pairs.values()) == 1
+    for e in rows:
+        cohort, person, kind = e.cohort, e.person, e.cohort.program.kind
+        assert person.employee_id and person.hire_date <= cohort.application_opens, e
+        if cohort.phase() in ("open", "running"):
+            assert person.end_date is None and person.is_active, e
+        else:
+            assert person.end_date is None or person.end_date > cohort.starts_on, e
+        if e.role == "mentee":
+            assert e.capacity is None
+        else:
+            assert 1 <= e.capacity <= cohort.max_mentor_capacity <= MAX_MENTOR_CAPACITY, e
+        if kind == "one_to_one":
+            assert person.department == "Engineering"
+            assert person.level >= 4 if e.role == "mentor" else person.level <= 4, e
+        elif kind == "reverse":
+            assert person.level <= 3 if e.role == "mentor" else person.level >= 5, e
+        elif kind == "peer":
+            assert e.role == "peer"
+        topics = {*e.topics_offered.all(), *e.topics_sought.all()}
+        assert all(topic.program_id == cohort.program_id for topic in topics)
+        if e.status == "invited":
+            assert e.invitation_sent_at and e.invited_by, e
+        if e.decided_at:
+            assert e.decision_sent_at and e.decided_by, e
+            assert cohort.program.admins.filter(pk=e.decided_by_id).exists()
+        if e.status == "withdrawn":
+            assert e.withdrawal_reason and e.withdrawn_at, e
+        assert e.created_at <= timezone.now()
+        assert not cohort.program.admins.filter(pk=person.pk).exists()
+    # Some who finished the old cohort have left since: what retention reports measure.
+    completed = engineering_cohorts()["completed"]
+    assert completed.enrollments.filter(
+        status="completed", person__end_date__gt=completed.ends_on
+    ).exists()
+    # Seeding sends nothing: no invitation waits to be claimed and emailed.
+    assert not Enrollment.objects.filter(status="invited", invitation_sent_at=None).exists()
+
+
+def test_intake_answers_are_realistic_and_flags_agree_with_intake_missing():
+    seed()
+    rows = list(enrollments())
+    for e in rows:
+        assert (e.intake_completed_at is not None) == (not intake_missing(e)), e
+        if e.cohort.phase() in ("completed", "running") or e.status in ("accepted", "applied"):
+            assert e.intake_completed_at is not None, e
+        if e.intake_completed_at is None:
+            continue
+        assert e.intake_completed_at <= timezone.now()
+        assert e.languages[0] == "English"
+        if e.role in ("mentor", "peer"):
+            assert 2 <= len(e.topics_offered.all()) <= 4, e
+            assert len(e.bio) > 30
+        if e.role in ("mentee", "peer"):
+            assert 1 <= len(e.topics_sought.all()) <= 3, e
+            assert len(e.goals) > 20
+    berliners = [e for e in rows if e.person.location == "Berlin" and e.languages]
+    assert sum("German" in e.languages for e in berliners) > len(berliners) / 2
+    assert any("French" in e.languages for e in rows if e.person.location == "Toronto")
+    assert {e.preferred_format for e in rows} >= {"in_person", "remote", "either"}
+    capacities = {e.capacity for e in rows if e.role == "mentor"}
+    assert {1, 2, 3} <= capacities
+
+
+def test_demo_logins_have_something_to_see():
+    seed()
+    cohorts = engineering_cohorts()
+    mentee = User.objects.get(email="mentee@example.com")
+    mine = {e.cohort_id: e for e in enrollments().filter(person=mentee)}
+    open_ = mine[cohorts["open"].pk]
+    assert (open_.role, open_.status, open_.intake_completed_at) == ("mentee", "invited", None)
+    assert open_.topics_sought.all() and open_.languages, "intake partly done"
+    assert intake_missing(open_)
+    running = mine[cohorts["running"].pk]
+    assert (running.role, running.status) == ("mentee", "accepted")
+    assert running.intake_completed_at and running.goals
+
+    mentor = User.objects.get(email="mentor@example.com")
+    mine = {e.cohort_id: e for e in enrollments().filter(person=mentor)}
+    running = mine[cohorts["running"].pk]
+    assert (running.role, running.status) == ("mentor", "accepted")
+    assert running.topics_offered.all() and running.bio
+    invited = mine[cohorts["open"].pk]
+    assert (invited.role, invited.status) == ("mentor", "invited")
+    assert invited.intake_completed_at is None
+    assert mine[cohorts["completed"].pk].status == "completed"
+
+    admin = User.objects.get(email="program.admin@example.com")
+    assert list(admin.administered_programs.values_list("slug", flat=True)) == [PROGRAM_SLUG]
+    assert not admin.enrollments.exists()
+    for email in ("hr@example.com", "staff@example.com"):
+        user = User.objects.get(email=email)
+        assert not user.enrollments.exists() and not user.administered_programs.exists()
+
+
+def test_programs_are_added_in_bulk_to_a_company_seeded_before_them(
+    django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    seed()
+    first = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
+    Cohort.objects.all().delete()
+    with django_assert_max_num_queries(60), django_capture_on_commit_callbacks() as callbacks:
+        output = seed()
+    assert callbacks == [], "seeding queues no emails"
+    assert "left as it is" in output and "Created the demo programs" in output
+    again = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
+    assert sorted(again) == sorted(first)

@@ -1,8 +1,11 @@
-"""A realistic demo company: ~300 employees, a manager hierarchy, leavers and demo logins.
+"""The demo company for `manage.py seed_demo`: ~300 employees, a manager hierarchy, leavers and
+the demo logins. Other apps add their part in their own demo.py (programs/demo.py).
 
-Deterministic: a fixed random seed gives the same people, titles and logins every time. Dates
-are relative to the day it runs (hires over the last ~6 years, leavers over the last three),
-so retention can be measured. Idempotent: if the demo company exists, nothing changes.
+Deterministic: a fixed random seed gives the same people, titles, logins and enrollments every
+time. Dates are relative to the day it runs (hires over the last ~6 years, leavers over the
+last three; a cohort finished a year ago, one running, one open for applications), so
+retention can be measured. Idempotent: what exists is left alone; a database seeded before
+the programs existed gets only the programs.
 """
 
 from __future__ import annotations
@@ -17,19 +20,14 @@ from datetime import date, timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.utils import timezone
 
 from people.models import User
-from programs.models import Program
 
 SEED = 20240917
 COMPANY = "Northwind Labs"
 EMAIL_DOMAIN = "example.com"
 DEMO_PASSWORD = "mentoring-demo"  # noqa: S105 (a local demo's published password)
 MARKER_EMPLOYEE_ID = "NW0001"  # the CEO: present means the demo company is seeded
-PROGRAM_NAME = "Engineering Mentorship"
-PROGRAM_SLUG = "engineering-mentorship"
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ DEMO_ACCOUNTS = [
         "program.admin@example.com",
         "Omar",
         "Haddad",
-        f'Engineering Manager, admin of the program "{PROGRAM_NAME}"',
+        'Engineering Manager, admin of the program "Engineering Mentorship"',
     ),
     DemoAccount(
         "mentor",
@@ -60,7 +58,7 @@ DEMO_ACCOUNTS = [
         "mentor@example.com",
         "Priya",
         "Nair",
-        "Senior Software Engineer, a mentor-to-be",
+        "Senior Software Engineer, mentor in the running cohort, invited to the open one",
     ),
     DemoAccount(
         "mentee",
@@ -68,7 +66,7 @@ DEMO_ACCOUNTS = [
         "mentee@example.com",
         "Jonas",
         "Weber",
-        "Junior Software Engineer, a mentee-to-be",
+        "Junior Software Engineer, mentee in the running cohort, intake half done in the open one",
     ),
     DemoAccount(
         "staff",
@@ -444,141 +442,134 @@ class CompanyBuilder:
             person.end_days_ago = self.rng.randint(1, latest)
 
 
-class Command(BaseCommand):
-    help = (
-        f"Create the demo company {COMPANY} (~300 employees), demo logins and the program "
-        f'"{PROGRAM_NAME}". Does nothing if it exists.'
+def create_company(today: date) -> tuple[list[Person], User]:
+    builder = CompanyBuilder()
+    people = builder.build()
+    rng = builder.rng
+    demo_by_key = {a.key: a for a in DEMO_ACCOUNTS}
+    demo_names = {(a.first_name, a.last_name) for a in DEMO_ACCOUNTS}
+    used_names: set[tuple[str, str]] = set(demo_names)
+    demo_hash = make_password(DEMO_PASSWORD)  # one slow hash, not five
+
+    for number, person in enumerate(people, start=1):
+        if person.demo:
+            account = demo_by_key[person.demo]
+            first_name, last_name, email = (
+                account.first_name,
+                account.last_name,
+                account.email,
+            )
+        else:
+            first_name, last_name = unused_name(rng, used_names)
+            email = f"{email_local_part(first_name, last_name)}@{EMAIL_DOMAIN}"
+        used_names.add((first_name, last_name))
+        hire_date = today - timedelta(days=person.hire_days_ago)
+        end_date = (
+            today - timedelta(days=person.end_days_ago) if person.end_days_ago is not None else None
+        )
+        timezone_name = LOCATIONS[person.location] or rng.choice(REMOTE_TIMEZONES)
+        person.user = User(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            employee_id=f"NW{number:04d}",
+            department=person.department,
+            title=person.title,
+            level=person.level,
+            location=person.location,
+            timezone=timezone_name,
+            hire_date=hire_date,
+            end_date=end_date,
+            is_active=end_date is None,
+            is_hr=person.demo == "hr",
+            password=demo_hash if person.demo else make_password(None),
+        )
+
+    # Managers first, so each layer's manager_id can point at saved rows.
+    for depth in sorted({p.depth for p in people}):
+        layer = [p for p in people if p.depth == depth]
+        for person in layer:
+            person.user.manager = person.manager.user if person.manager else None
+        User.objects.bulk_create([p.user for p in layer])
+
+    account = demo_by_key["staff"]
+    staff = User.objects.create(
+        email=account.email,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        is_staff=True,
+        is_superuser=True,
+        password=demo_hash,
     )
+    demo_users = [p.user for p in people if p.demo] + [staff]
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in demo_users]
+    )
+    return people, staff
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--logins", action="store_true", help="Only print the demo logins, change nothing."
-        )
 
-    def handle(self, *args, logins: bool = False, **options):
-        if logins:
-            self.print_logins()
-            return
-        if User.objects.filter(employee_id=MARKER_EMPLOYEE_ID).exists():
-            self.stdout.write(
-                f"The demo company is already there (employee {MARKER_EMPLOYEE_ID} exists): "
-                "nothing changed."
-            )
-            self.print_logins()
-            return
-        taken = User.objects.filter(email__in=[a.email for a in DEMO_ACCOUNTS])
-        if taken.exists():
-            raise CommandError(
-                "Demo login emails already belong to other accounts "
-                f"({', '.join(taken.values_list('email', flat=True))}); not seeding over them."
-            )
-        with transaction.atomic():
-            people, staff = self.create_company(timezone.localdate())
-        self.report(people, staff)
-        self.print_logins()
+def report(command: BaseCommand, people: list[Person], staff: User) -> None:
+    leavers = [p for p in people if p.end_days_ago is not None]
+    departments = Counter(p.department for p in people)
+    levels = Counter(p.level for p in people)
+    locations = Counter(p.location for p in people)
+    out = command.stdout.write
+    out(command.style.SUCCESS(f"Created the demo company {COMPANY}:"))
+    out(
+        f"  {len(people)} employees, {len(leavers)} of whom left in the last three years "
+        "(end_date set, account inactive)"
+    )
+    out("  departments: " + ", ".join(f"{d} {n}" for d, n in departments.most_common()))
+    out("  levels: " + ", ".join(f"L{lvl} {levels[lvl]}" for lvl in sorted(levels)))
+    out("  locations: " + ", ".join(f"{loc} {n}" for loc, n in locations.most_common()))
+    out(
+        f"  manager hierarchy {max(p.depth for p in people) + 1} levels deep, "
+        f"CEO {MARKER_EMPLOYEE_ID} at the top"
+    )
+    out(f"  the operator account {staff.email}")
 
-    def create_company(self, today: date) -> tuple[list[Person], User]:
-        builder = CompanyBuilder()
-        people = builder.build()
-        rng = builder.rng
-        demo_by_key = {a.key: a for a in DEMO_ACCOUNTS}
-        demo_names = {(a.first_name, a.last_name) for a in DEMO_ACCOUNTS}
-        used_names: set[tuple[str, str]] = set(demo_names)
-        demo_hash = make_password(DEMO_PASSWORD)  # one slow hash, not five
 
-        for number, person in enumerate(people, start=1):
-            if person.demo:
-                account = demo_by_key[person.demo]
-                first_name, last_name, email = (
-                    account.first_name,
-                    account.last_name,
-                    account.email,
-                )
-            else:
-                first_name, last_name = unused_name(rng, used_names)
-                email = f"{email_local_part(first_name, last_name)}@{EMAIL_DOMAIN}"
-            used_names.add((first_name, last_name))
-            hire_date = today - timedelta(days=person.hire_days_ago)
-            end_date = (
-                today - timedelta(days=person.end_days_ago)
-                if person.end_days_ago is not None
-                else None
-            )
-            timezone_name = LOCATIONS[person.location] or rng.choice(REMOTE_TIMEZONES)
-            person.user = User(
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                employee_id=f"NW{number:04d}",
-                department=person.department,
-                title=person.title,
-                level=person.level,
-                location=person.location,
-                timezone=timezone_name,
-                hire_date=hire_date,
-                end_date=end_date,
-                is_active=end_date is None,
-                is_hr=person.demo == "hr",
-                password=demo_hash if person.demo else make_password(None),
-            )
-
-        # Managers first, so each layer's manager_id can point at saved rows.
-        for depth in sorted({p.depth for p in people}):
-            layer = [p for p in people if p.depth == depth]
-            for person in layer:
-                person.user.manager = person.manager.user if person.manager else None
-            User.objects.bulk_create([p.user for p in layer])
-
-        account = demo_by_key["staff"]
-        staff = User.objects.create(
-            email=account.email,
-            first_name=account.first_name,
-            last_name=account.last_name,
-            is_staff=True,
-            is_superuser=True,
-            password=demo_hash,
-        )
-        demo_users = [p.user for p in people if p.demo] + [staff]
-        EmailAddress.objects.bulk_create(
-            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in demo_users]
-        )
-        program, _ = Program.objects.get_or_create(
-            slug=PROGRAM_SLUG,
-            defaults={
-                "name": PROGRAM_NAME,
-                "description": "Six months of mentoring for engineers, paired across teams.",
-            },
-        )
-        admin = next(p.user for p in people if p.demo == "admin")
-        program.admins.add(admin)
-        return people, staff
-
-    def report(self, people: list[Person], staff: User) -> None:
-        leavers = [p for p in people if p.end_days_ago is not None]
-        departments = Counter(p.department for p in people)
-        levels = Counter(p.level for p in people)
-        locations = Counter(p.location for p in people)
-        out = self.stdout.write
-        out(self.style.SUCCESS(f"Created the demo company {COMPANY}:"))
+def print_logins(command: BaseCommand) -> None:
+    out = command.stdout.write
+    out(f"  Demo logins (every one's password: {DEMO_PASSWORD}):")
+    width = max(len(a.email) for a in DEMO_ACCOUNTS)
+    for account in DEMO_ACCOUNTS:
         out(
-            f"  {len(people)} employees, {len(leavers)} of whom left in the last three years "
-            "(end_date set, account inactive)"
+            f"    {account.role:<21} {account.email:<{width}}  {DEMO_PASSWORD}  "
+            f"{account.first_name} {account.last_name}, {account.about}"
         )
-        out("  departments: " + ", ".join(f"{d} {n}" for d, n in departments.most_common()))
-        out("  levels: " + ", ".join(f"L{lvl} {levels[lvl]}" for lvl in sorted(levels)))
-        out("  locations: " + ", ".join(f"{loc} {n}" for loc, n in locations.most_common()))
-        out(
-            f"  manager hierarchy {max(p.depth for p in people) + 1} levels deep, "
-            f"CEO {MARKER_EMPLOYEE_ID} at the top"
-        )
-        out(f'  program "{PROGRAM_NAME}" with its admin, and the operator account {staff.email}')
 
-    def print_logins(self) -> None:
-        out = self.stdout.write
-        out(f"  Demo logins (every one's password: {DEMO_PASSWORD}):")
-        width = max(len(a.email) for a in DEMO_ACCOUNTS)
-        for account in DEMO_ACCOUNTS:
-            out(
-                f"    {account.role:<21} {account.email:<{width}}  {DEMO_PASSWORD}  "
-                f"{account.first_name} {account.last_name}, {account.about}"
-            )
+
+def company_exists() -> bool:
+    return User.objects.filter(employee_id=MARKER_EMPLOYEE_ID).exists()
+
+
+def seed(*, today: date, command: BaseCommand) -> bool:
+    """Create the demo company unless it is there; return whether anything was created."""
+    if company_exists():
+        command.stdout.write(
+            f"The demo company is already there (employee {MARKER_EMPLOYEE_ID} exists): "
+            "left as it is."
+        )
+        return False
+    taken = User.objects.filter(email__in=[a.email for a in DEMO_ACCOUNTS])
+    if taken.exists():
+        raise CommandError(
+            "Demo login emails already belong to other accounts "
+            f"({', '.join(taken.values_list('email', flat=True))}); not seeding over them."
+        )
+    report(command, *create_company(today))
+    return True
+
+
+def demo_users() -> dict[str, User]:
+    """The demo logins' accounts by key (hr, admin, mentor, mentee, staff)."""
+    accounts = {a.key: a.email for a in DEMO_ACCOUNTS}
+    users = {u.email: u for u in User.objects.filter(email__in=accounts.values())}
+    if missing := sorted(set(accounts.values()) - set(users)):
+        raise CommandError(f"The demo company lacks demo logins ({', '.join(missing)}).")
+    return {key: users[email] for key, email in accounts.items()}
+
+
+def after_seed(*, command: BaseCommand) -> None:
+    print_logins(command)
