@@ -240,6 +240,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Directory import ------------------------------------------------------------------------
 DIRECTORY_IMPORT_MAX_BYTES = env_int("DIRECTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+ENROLLMENT_FILE_MAX_BYTES = env_int("ENROLLMENT_FILE_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

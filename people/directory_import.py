@@ -2,9 +2,8 @@
 
 One module for the management command and the browser flow:
 
-- ``read_directory_upload`` reads a file object, refusing one over the size limit before
-  reading all of it.
-- ``parse_directory_file`` decodes and splits the file into rows by header name.
+- ``read_directory_upload`` and ``parse_directory_file`` read the file with
+  mentorship.csv_files: size limit, decoding, header and rows by line.
 - ``directory_import_plan`` validates every cell and the file as a whole against the
   database, and says what would be created, changed and left alone. Cross-row rules (unique
   emails, managers, manager cycles) are checked on the final state: the database merged
@@ -19,11 +18,8 @@ are on existing employees. Employees in the database but not in the file are lef
 
 from __future__ import annotations
 
-import codecs
-import csv
 import functools
 import hashlib
-import io
 import json
 import re
 import secrets
@@ -33,14 +29,20 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
+from mentorship import csv_files
+from mentorship.csv_files import (
+    CsvFileRejected,
+    ImportAlreadyApplied,
+    ImportIssue,
+    ImportResult,
+    ParsedFile,
+    ParsedRow,
+)
 from people.models import DirectoryImport, User
 
 COLUMNS = (
@@ -78,50 +80,17 @@ BATCH_SIZE = 2000
 UPDATE_BATCH_SIZE = 5000
 # pg_advisory_xact_lock key shared by every apply: one directory import at a time.
 ADVISORY_LOCK_KEY = 0x6469_7265_6374_6F72  # "director"
-SAVE_AS_HINT = 'In your spreadsheet, use "Save as" and choose "CSV UTF-8", then try again.'
 
+DIRECTORY_FILE = csv_files.CsvFormat(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    rows_name="employees",
+    limit_setting="DIRECTORY_IMPORT_MAX_BYTES",
+)
 
-@dataclass(frozen=True)
-class ImportIssue:
-    """An error or warning. ``line`` is the file's line number (1 = header); None for the
-    file as a whole. ``column`` is the column's name, or "" for the row as a whole."""
-
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.message
-        if self.column:
-            return f"line {self.line}, column {self.column}: {self.message}"
-        return f"line {self.line}: {self.message}"
-
-    def as_list(self) -> list:
-        return [self.line, self.column, self.message]
-
-
-@dataclass
-class ParsedRow:
-    line: int
-    values: dict[str, str]
-
-
-@dataclass
-class ParsedFile:
-    """The file split into rows of stripped cells keyed by (known) column name.
-
-    ``text`` is None when the file could not be read as text at all. ``fatal`` errors mean
-    there are no rows to check (unreadable, empty, missing a required column)."""
-
-    text: str | None = None
-    sha256: str = ""
-    delimiter: str = ","
-    columns: list[str] = field(default_factory=list)
-    rows: list[ParsedRow] = field(default_factory=list)
-    errors: list[ImportIssue] = field(default_factory=list)
-    warnings: list[ImportIssue] = field(default_factory=list)
-    fatal: bool = False
+# The names this module has always had for the shared types.
+DirectoryFileRejected = CsvFileRejected  # the file cannot be read as a directory at all
+DirectoryImportAlreadyApplied = ImportAlreadyApplied
 
 
 @dataclass
@@ -156,34 +125,29 @@ class PlannedUpdate:
 
 
 @dataclass
-class ImportPlan:
-    columns: list[str] = field(default_factory=list)
-    rows: int = 0
+class ImportPlan(csv_files.FilePlan):
     creates: list[EmployeeRow] = field(default_factory=list)
     updates: list[PlannedUpdate] = field(default_factory=list)
     unchanged: list[EmployeeRow] = field(default_factory=list)
     not_in_file: int = 0
-    errors: list[ImportIssue] = field(default_factory=list)
-    warnings: list[ImportIssue] = field(default_factory=list)
     # Final values the apply step needs, by employee_id.
     final: dict[str, dict] = field(default_factory=dict)
     manager_of: dict[str, str | None] = field(default_factory=dict)
     existing_ids: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
     def counts(self) -> dict[str, int]:
         return {
-            "rows": self.rows,
+            **super().counts(),
             "created": len(self.creates),
             "updated": len(self.updates),
             "unchanged": len(self.unchanged),
             "not_in_file": self.not_in_file,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
         }
+
+    def report(self) -> dict:
+        """What the preview page shows: every error and warning, the first rows of each
+        kind of change."""
+        return {**super().report(), **_changes_report(self)}
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -200,172 +164,29 @@ class ImportPlan:
         return digest.hexdigest()
 
 
-@dataclass
-class ImportResult:
-    applied: bool
-    counts: dict[str, int]
-    errors: list[ImportIssue] = field(default_factory=list)
-    stale: bool = False  # the database changed since the preview; confirm again
-
-
-class DirectoryFileRejected(Exception):
-    """The file cannot be read as a directory at all (too large, not UTF-8)."""
-
-    def __init__(self, errors: list[ImportIssue]):
-        super().__init__("; ".join(str(e) for e in errors))
-        self.errors = errors
-
-
-class DirectoryImportAlreadyApplied(Exception):
-    pass
-
-
 # --- Reading and parsing ----------------------------------------------------------------------
 
 
 def max_bytes() -> int:
-    return settings.DIRECTORY_IMPORT_MAX_BYTES
+    return DIRECTORY_FILE.max_bytes()
 
 
 def too_large_issue(limit: int) -> ImportIssue:
-    return ImportIssue(
-        None,
-        "",
-        f"The file is larger than the limit of {_human_size(limit)}. Split it or ask an "
-        "administrator to raise DIRECTORY_IMPORT_MAX_BYTES.",
-    )
+    return csv_files.too_large_issue(limit, setting=DIRECTORY_FILE.limit_setting)
 
 
 def read_directory_upload(fileobj, *, size: int | None = None) -> bytes:
     """Read a whole file object, refusing one over the size limit without reading it all."""
-    limit = max_bytes()
-    if size is not None and size > limit:
-        raise DirectoryFileRejected([too_large_issue(limit)])
-    data = fileobj.read(limit + 1)
-    if len(data) > limit:
-        raise DirectoryFileRejected([too_large_issue(limit)])
-    return data
+    return csv_files.read_upload(fileobj, fmt=DIRECTORY_FILE, size=size)
 
 
 def parse_directory_file(*, data: bytes) -> ParsedFile:
     """Decode the file (UTF-8, with or without BOM) and split it into rows."""
-    limit = max_bytes()
-    if len(data) > limit:
-        return ParsedFile(errors=[too_large_issue(limit)], fatal=True)
-    sha256 = hashlib.sha256(data).hexdigest()
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        issue = ImportIssue(1, "", f"The file is UTF-16, not UTF-8. {SAVE_AS_HINT}")
-        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
-    body = data.removeprefix(codecs.BOM_UTF8)
-    if b"\x00" in body:
-        # No spreadsheet writes NUL into CSV text, and the database cannot store it.
-        line = body.count(b"\n", 0, body.index(b"\x00")) + 1
-        issue = ImportIssue(
-            line, "", f"The file contains a NUL byte, so it is not CSV text. {SAVE_AS_HINT}"
-        )
-        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        bad = body[exc.start : exc.start + 1].hex()
-        issue = ImportIssue(
-            line,
-            "",
-            f"The file is not UTF-8 text (byte 0x{bad} cannot be read). {SAVE_AS_HINT}",
-        )
-        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
-    parsed = parse_directory_text(text)
-    parsed.sha256 = sha256
-    return parsed
-
-
-def normalize_header(name: str) -> str:
-    """Header names ignore case and surrounding spaces; inner spaces or hyphens count as
-    underscores, so "Employee ID" names the employee_id column."""
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def detect_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+    return csv_files.parse_file(data=data, fmt=DIRECTORY_FILE)
 
 
 def parse_directory_text(text: str) -> ParsedFile:
-    parsed = ParsedFile(text=text)
-    if not text.strip():
-        parsed.errors.append(ImportIssue(None, "", "The file is empty."))
-        parsed.fatal = True
-        return parsed
-
-    first_line = next(line for line in text.splitlines() if line.strip())
-    parsed.delimiter = detect_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=parsed.delimiter)
-
-    header: list[str] | None = None
-    header_line = 0
-    indexes: dict[str, int] = {}
-    next_line = 1
-    try:
-        for cells in reader:
-            line, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue  # blank line
-            if header is None:
-                header, header_line = cells, line
-                indexes = _read_header(cells, line, parsed)
-                if parsed.fatal:
-                    return parsed
-                continue
-            if len(cells) != len(header):
-                parsed.errors.append(
-                    ImportIssue(
-                        line,
-                        "",
-                        f"This row has {len(cells)} cells but the header has {len(header)}. "
-                        "Check for a missing or extra separator, or an unclosed quote.",
-                    )
-                )
-                continue
-            values = {name: cells[i].strip() for name, i in indexes.items()}
-            parsed.rows.append(ParsedRow(line, values))
-    except csv.Error as exc:
-        parsed.errors.append(ImportIssue(next_line, "", f"Cannot read this line as CSV: {exc}."))
-        parsed.fatal = True
-        return parsed
-
-    if not parsed.rows and not parsed.errors:
-        parsed.errors.append(
-            ImportIssue(header_line, "", "The file has a header row but no employees.")
-        )
-        parsed.fatal = True
-    return parsed
-
-
-def _read_header(cells: list[str], line: int, parsed: ParsedFile) -> dict[str, int]:
-    indexes: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        name = normalize_header(cell)
-        if not name:
-            parsed.warnings.append(
-                ImportIssue(line, f"#{i + 1}", "This column has no name; it is ignored.")
-            )
-        elif name not in COLUMNS:
-            parsed.warnings.append(
-                ImportIssue(line, cell.strip(), "Unknown column; it is ignored.")
-            )
-        elif name in indexes:
-            parsed.errors.append(ImportIssue(line, name, "This column appears twice."))
-        else:
-            indexes[name] = i
-    for name in REQUIRED_COLUMNS:
-        if name not in indexes:
-            parsed.errors.append(ImportIssue(line, name, "This required column is missing."))
-    parsed.columns = [name for name in COLUMNS if name in indexes]
-    if parsed.errors:
-        parsed.fatal = True
-    return indexes
+    return csv_files.parse_text(text, fmt=DIRECTORY_FILE)
 
 
 # --- Validation and planning ------------------------------------------------------------------
@@ -394,14 +215,6 @@ def _parse_date(value: str) -> date:
         raise ValueError(f"“{value}” is not a real date.") from None
 
 
-def _valid_email(value: str) -> bool:
-    try:
-        validate_email(value)
-    except ValidationError:
-        return False
-    return True
-
-
 def _validate_row(raw: ParsedRow, errors: list[ImportIssue]) -> EmployeeRow:
     values = raw.values
     row = EmployeeRow(line=raw.line)
@@ -423,7 +236,7 @@ def _validate_row(raw: ParsedRow, errors: list[ImportIssue]) -> EmployeeRow:
         value = values.get(name, "").lower()
         if not value:
             continue
-        if len(value) > _max_length("email") or not _valid_email(value):
+        if len(value) > _max_length("email") or not csv_files.is_valid_email(value):
             error(name, f"“{values[name]}” is not a valid email address.")
         else:
             setattr(row, name, value)
@@ -526,12 +339,7 @@ def _is_active(end_date: date | None, today: date) -> bool:
 def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> ImportPlan:
     """Validate the parsed file against the database and work out every change."""
     today = today or timezone.localdate()
-    plan = ImportPlan(
-        columns=list(parsed.columns),
-        rows=len(parsed.rows),
-        errors=list(parsed.errors),
-        warnings=list(parsed.warnings),
-    )
+    plan = ImportPlan.for_file(parsed)
     if parsed.fatal:
         return plan
     columns = set(parsed.columns)
@@ -725,12 +533,8 @@ def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> I
         else:
             plan.unchanged.append(row)
 
-    plan.errors.sort(key=lambda e: (e.line or 0, _column_order(e.column)))
+    DIRECTORY_FILE.sort_issues(plan.errors)
     return plan
-
-
-def _column_order(column: str) -> int:
-    return COLUMNS.index(column) if column in COLUMNS else -1
 
 
 def _name(user: _Existing) -> str:
@@ -768,12 +572,8 @@ def _display(value) -> str:
     return str(value)
 
 
-def plan_report(plan: ImportPlan) -> dict:
-    """What the preview page shows: every error and warning, the first rows of each kind."""
+def _changes_report(plan: ImportPlan) -> dict:
     return {
-        "errors": [e.as_list() for e in plan.errors],
-        "warnings": [w.as_list() for w in plan.warnings],
-        "columns": plan.columns,
         "creates": [
             {
                 "line": row.line,
@@ -806,23 +606,16 @@ def plan_report(plan: ImportPlan) -> dict:
     }
 
 
-def _plan_summary(plan: ImportPlan) -> dict:
-    return {**plan.counts(), "fingerprint": plan.fingerprint if plan.is_valid else ""}
-
-
 def directory_import_create(
     *, parsed: ParsedFile, plan: ImportPlan, filename: str, user: User | None
 ) -> DirectoryImport:
     """Store a parsed file with its preview, valid or not (the status says which)."""
-    assert parsed.text is not None
-    return DirectoryImport.objects.create(
-        uploaded_by=user,
-        filename=filename[:255],
-        content=parsed.text,
-        sha256=parsed.sha256,
-        status=DirectoryImport.Status.PREVIEWED if plan.is_valid else DirectoryImport.Status.FAILED,
-        summary=_plan_summary(plan),
-        report=plan_report(plan),
+    return csv_files.stored_import_create(
+        model=DirectoryImport,
+        parsed=parsed,
+        plan=plan,
+        filename=filename,
+        user=user,
     )
 
 
@@ -833,9 +626,7 @@ def directory_file_preview(
 
     Raises DirectoryFileRejected for a file that cannot be read as text: there is nothing
     useful to store or show but the reason."""
-    parsed = parse_directory_file(data=data)
-    if parsed.text is None:
-        raise DirectoryFileRejected(parsed.errors)
+    parsed = csv_files.parse_or_reject(data=data, fmt=DIRECTORY_FILE)
     plan = directory_import_plan(parsed=parsed, today=today)
     directory_import = directory_import_create(
         parsed=parsed, plan=plan, filename=filename, user=user
@@ -852,50 +643,21 @@ def directory_import_apply(
     If the database changed since the preview so that the changes would differ, nothing is
     written: the stored preview is refreshed and the result says ``stale``."""
     today = today or timezone.localdate()
-    plan = ImportPlan()
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-            locked = DirectoryImport.objects.select_for_update().get(pk=directory_import.pk)
-            if locked.status == DirectoryImport.Status.APPLIED:
-                raise DirectoryImportAlreadyApplied
-            plan = directory_import_plan(parsed=parse_directory_text(locked.content), today=today)
-            if not plan.is_valid or plan.fingerprint != locked.summary.get("fingerprint"):
-                locked.status = (
-                    DirectoryImport.Status.PREVIEWED
-                    if plan.is_valid
-                    else DirectoryImport.Status.FAILED
-                )
-                locked.summary = _plan_summary(plan)
-                locked.report = plan_report(plan)
-                locked.save(update_fields=["status", "summary", "report"])
-                _copy(locked, directory_import)
-                return ImportResult(
-                    applied=False,
-                    counts=plan.counts(),
-                    errors=plan.errors,
-                    stale=plan.is_valid,
-                )
-            _write(plan)
-            locked.status = DirectoryImport.Status.APPLIED
-            locked.applied_at = timezone.now()
-            locked.applied_by = user
-            locked.summary = plan.counts()
-            locked.save(update_fields=["status", "applied_at", "applied_by", "summary"])
-            _copy(locked, directory_import)
-    except IntegrityError as exc:
-        # Someone changed the directory between our checks and our writes.
-        issue = ImportIssue(
-            None, "", f"The directory changed while importing; nothing was written ({exc})."
-        )
-        return ImportResult(applied=False, counts=plan.counts(), errors=[issue])
-    return ImportResult(applied=True, counts=plan.counts())
 
+    def lock() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
-def _copy(source: DirectoryImport, target: DirectoryImport) -> None:
-    for name in ("status", "summary", "report", "applied_at", "applied_by_id"):
-        setattr(target, name, getattr(source, name))
+    return csv_files.stored_import_apply(
+        stored=directory_import,
+        user=user,
+        lock=lock,
+        plan_text=lambda text: directory_import_plan(
+            parsed=parse_directory_text(text), today=today
+        ),
+        write=_write,
+        what="directory",
+    )
 
 
 def _batches(items: list, size: int = BATCH_SIZE) -> Iterable[list]:
@@ -991,9 +753,3 @@ def summary_text(counts: dict[str, int], *, applied: bool) -> str:
     others = counts.get("not_in_file", 0)
     people = "employee" if others == 1 else "employees"
     return f"{text} {others} {people} in the directory but not in the file: left alone."
-
-
-def _human_size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.0f} MB"
-    return f"{n / 1024:.0f} KB"

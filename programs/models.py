@@ -315,3 +315,57 @@ class Enrollment(models.Model):
     def is_active(self) -> bool:
         """Still taking part: not declined, withdrawn or finished."""
         return self.status in (self.Status.INVITED, self.Status.APPLIED, self.Status.ACCEPTED)
+
+
+class EnrollmentImport(models.Model):
+    """One enrolment file for a cohort, previewed and (once confirmed) applied.
+
+    Like people.DirectoryImport: the decoded text is kept so that applying re-reads exactly
+    what was previewed; ``summary`` holds the counts (and the plan's fingerprint while
+    previewed); ``report`` holds what the preview page shows.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Has errors"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="enrollment_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="enrollment_imports",
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255, blank=True)
+    content = models.TextField(help_text="The file's text, decoded from UTF-8")
+    sha256 = models.CharField(max_length=64, help_text="Of the file's bytes as uploaded")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["previewed", "applied", "failed"]),
+                name="enrollment_import_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="applied") | Q(applied_at__isnull=False),
+                name="enrollment_import_applied_has_applied_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'enrolment file'} for {self.cohort_id} ({self.status})"
+
+    @property
+    def is_applied(self) -> bool:
+        return self.status == self.Status.APPLIED
