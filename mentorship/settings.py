@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mentorship.middleware.NoStoreForAuthenticatedMiddleware",
-    "mentorship.middleware.AdminRequiresMFAMiddleware",
+    "people.middleware.AdminRequiresMFAMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"
@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "mentorship.context_processors.site",
+                "people.context_processors.roles",
             ],
         },
     },

@@ -14,7 +14,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Mentorship administration"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("programs.home_urls")),
     path("healthz", views.healthz, name="healthz"),
     # Lazy: the hashed name comes from collectstatic's manifest, which importing URLs must not need.
     path(

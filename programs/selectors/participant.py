@@ -1,0 +1,266 @@
+"""Reads for participants: programs open to them, their own enrollments and what is left to do.
+
+A participant sees the public side of programs with a cohort open for applications and of
+programs they are enrolled in; program admins and HR also see the programs they manage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import get_text_list
+
+from people.roles import roles_for
+from programs.access import managed_programs
+from programs.models import Cohort, Enrollment, Program
+from programs.services.enrollment import intake_missing
+from programs.services.participation import enrollment_intake_editable
+
+PAST_STATUSES = (
+    Enrollment.Status.COMPLETED,
+    Enrollment.Status.WITHDRAWN,
+    Enrollment.Status.DECLINED,
+)
+
+
+def _open_q(today, prefix: str = "") -> Q:
+    return Q(
+        **{f"{prefix}application_opens__lte": today, f"{prefix}application_closes__gte": today}
+    )
+
+
+def cohorts_open_for_applications(today=None) -> QuerySet[Cohort]:
+    today = today or timezone.localdate()
+    return Cohort.objects.filter(_open_q(today)).order_by("application_closes", "starts_on", "pk")
+
+
+def programs_open_for_application(today=None) -> list[Program]:
+    """Programs with a cohort open today, each with ``open_cohorts`` (soonest deadline first)."""
+    today = today or timezone.localdate()
+    return list(
+        Program.objects.filter(
+            Exists(Cohort.objects.filter(_open_q(today), program=OuterRef("pk")))
+        ).prefetch_related(
+            Prefetch(
+                "cohorts", queryset=cohorts_open_for_applications(today), to_attr="open_cohorts"
+            )
+        )
+    )
+
+
+def participant_enrollments(user) -> list[Enrollment]:
+    """All of a person's enrollments, newest cohort first, ready for ``intake_missing``."""
+    return list(
+        Enrollment.objects.filter(person=user)
+        .select_related("cohort__program")
+        .prefetch_related("topics_offered", "topics_sought")
+        .order_by("-cohort__starts_on", "cohort__name", "pk")
+    )
+
+
+def programs_visible_to_participant(user, today=None) -> QuerySet[Program]:
+    """Programs whose public page the user may open (everything else is 404)."""
+    today = today or timezone.localdate()
+    visible = Q(Exists(Cohort.objects.filter(_open_q(today), program=OuterRef("pk")))) | Q(
+        Exists(Enrollment.objects.filter(person=user, cohort__program=OuterRef("pk")))
+    )
+    roles = roles_for(user)
+    if roles.is_program_admin or roles.sees_directory:
+        visible |= Q(pk__in=managed_programs(user).values("pk"))
+    return Program.objects.filter(visible)
+
+
+def get_program_for_participant(user, slug: str) -> Program:
+    return get_object_or_404(programs_visible_to_participant(user), slug=slug)
+
+
+def get_cohort_for_applicant(user, slug: str) -> Cohort:
+    """A cohort of a program the user may see (applying to it may still be refused)."""
+    return get_object_or_404(
+        Cohort.objects.select_related("program").filter(
+            program__in=programs_visible_to_participant(user)
+        ),
+        slug=slug,
+    )
+
+
+def user_manages_program(user, program: Program) -> bool:
+    roles = roles_for(user)
+    if roles.sees_directory:
+        return True
+    return roles.is_program_admin and managed_programs(user).filter(pk=program.pk).exists()
+
+
+# --- The participant's home: enrollments and what is left to do ------------------------------
+
+
+@dataclass(frozen=True)
+class Todo:
+    text: str
+    url: str = ""
+    link_text: str = ""
+
+
+@dataclass
+class EnrollmentCard:
+    enrollment: Enrollment
+    missing: list[str]
+    editable: bool
+    todos: list[Todo] = field(default_factory=list)
+
+    @property
+    def missing_text(self) -> str:
+        return get_text_list(self.missing, "and")
+
+
+def _day(value) -> str:
+    return date_format(value, "j F Y")
+
+
+def enrollment_card(enrollment: Enrollment, today=None) -> EnrollmentCard:
+    """One enrollment with what its person still has to do, in plain words."""
+    today = today or timezone.localdate()
+    cohort = enrollment.cohort
+    card = EnrollmentCard(
+        enrollment=enrollment,
+        missing=intake_missing(enrollment),
+        editable=enrollment_intake_editable(enrollment, today),
+    )
+    intake_url = reverse("programs:intake", kwargs={"pk": enrollment.pk})
+    if not enrollment.is_active:
+        return card
+    if card.missing and card.editable:
+        card.todos.append(
+            Todo(
+                text=f"Your intake is missing {card.missing_text}.",
+                url=intake_url,
+                link_text="Finish your intake",
+            )
+        )
+    elif card.editable:
+        card.todos.append(
+            Todo(
+                text="Your intake is complete; you can change it until the cohort starts.",
+                url=intake_url,
+                link_text="Review your intake",
+            )
+        )
+    if enrollment.status == Enrollment.Status.APPLIED:
+        card.todos.append(
+            Todo(text="Waiting for the program admin's decision on your application.")
+        )
+    elif enrollment.status == Enrollment.Status.INVITED:
+        card.todos.append(Todo(text="The program admin invited you to take part."))
+    if today < cohort.starts_on:
+        card.todos.append(Todo(text=f"The cohort starts on {_day(cohort.starts_on)}."))
+    elif today <= cohort.ends_on:
+        card.todos.append(Todo(text=f"The cohort runs until {_day(cohort.ends_on)}."))
+    return card
+
+
+@dataclass
+class ParticipantHome:
+    active: list[EnrollmentCard]
+    past: list[Enrollment]
+    open_programs: list[Program]
+
+
+def participant_home(user, today=None) -> ParticipantHome:
+    """A constant number of queries, however many enrollments the person has."""
+    today = today or timezone.localdate()
+    enrollments = participant_enrollments(user)
+    active = sorted(
+        (e for e in enrollments if e.is_active),
+        key=lambda e: (e.cohort.starts_on, e.cohort.name, e.pk),
+    )
+    past = [e for e in enrollments if not e.is_active]
+    in_cohorts = {e.cohort_id for e in enrollments}
+    open_programs = []
+    for program in programs_open_for_application(today):
+        program.open_cohorts = [c for c in program.open_cohorts if c.pk not in in_cohorts]
+        if program.open_cohorts:
+            open_programs.append(program)
+    return ParticipantHome(
+        active=[enrollment_card(e, today) for e in active], past=past, open_programs=open_programs
+    )
+
+
+# --- The program list --------------------------------------------------------------------------
+
+
+@dataclass
+class MyProgram:
+    program: Program
+    enrollments: list[Enrollment]
+
+
+@dataclass
+class ProgramListing:
+    mine: list[MyProgram]
+    open_programs: list[Program]
+    managed: list[Program]
+    my_cohort_ids: set[int]
+
+
+def program_listing(user, today=None) -> ProgramListing:
+    """Programs open for application, the user's own, and (for admins and HR) those they manage."""
+    today = today or timezone.localdate()
+    enrollments = participant_enrollments(user)
+    mine: dict[int, MyProgram] = {}
+    for enrollment in enrollments:
+        program = enrollment.cohort.program
+        mine.setdefault(program.pk, MyProgram(program=program, enrollments=[]))
+        mine[program.pk].enrollments.append(enrollment)
+    roles = roles_for(user)
+    managed = []
+    if roles.is_program_admin or roles.sees_directory:
+        managed = list(managed_programs(user).order_by("name"))
+    return ProgramListing(
+        mine=sorted(mine.values(), key=lambda m: m.program.name),
+        open_programs=programs_open_for_application(today),
+        managed=managed,
+        my_cohort_ids={e.cohort_id for e in enrollments},
+    )
+
+
+@dataclass
+class CohortOnPage:
+    cohort: Cohort
+    is_open: bool
+    enrollment: Enrollment | None
+
+
+@dataclass
+class ProgramPage:
+    program: Program
+    cohorts: list[CohortOnPage]
+    can_manage: bool
+
+
+def program_page(user, program: Program, today=None) -> ProgramPage:
+    """The open cohorts of a program and the cohorts the user is in, with their enrollment."""
+    today = today or timezone.localdate()
+    mine = {
+        e.cohort_id: e
+        for e in Enrollment.objects.filter(person=user, cohort__program=program)
+        .select_related("cohort")
+        .prefetch_related("topics_offered", "topics_sought")
+    }
+    cohorts = program.cohorts.filter(Q(_open_q(today)) | Q(pk__in=list(mine))).order_by(
+        "-starts_on", "name"
+    )
+    return ProgramPage(
+        program=program,
+        cohorts=[
+            CohortOnPage(
+                cohort=c, is_open=c.is_open_for_applications(today), enrollment=mine.get(c.pk)
+            )
+            for c in cohorts
+        ],
+        can_manage=user_manages_program(user, program),
+    )

@@ -1,0 +1,187 @@
+"""The home page: my cohorts, my role and status, and what I still have to do."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.conftest import activate_totp, make_user
+from tests.programs.conftest import make_cohort, make_enrollment, make_program
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("home")
+
+
+# The programs fixtures live under tests/programs/; these are the few this module needs.
+@pytest.fixture
+def program_admin(db):
+    user = make_user(email="ada.admin@example.com", first_name="Ada", last_name="Admin")
+    activate_totp(user)
+    return user
+
+
+@pytest.fixture
+def program(program_admin):
+    return make_program(admins=[program_admin], name="Engineering Mentorship", slug="eng")
+
+
+@pytest.fixture
+def cohort(program):
+    return make_cohort(program=program, phase="open", name="Spring 2027", slug="eng-spring-2027")
+
+
+@pytest.fixture
+def admin_client(client, program_admin):
+    client.force_login(program_admin)
+    return client
+
+
+def _cards(response):
+    return response.context["home"].active
+
+
+def test_shows_my_cohort_role_status_and_dates(participant_client, participant, cohort):
+    make_enrollment(cohort=cohort, person=participant, role="mentor", status="accepted")
+    response = participant_client.get(URL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Engineering Mentorship</a>: Spring 2027" in body
+    assert "As <strong>mentor</strong>" in body
+    assert "Accepted" in body
+    assert cohort.starts_on.strftime("%-d %b %Y") in body
+    assert cohort.ends_on.strftime("%-d %b %Y") in body
+
+
+def test_unfinished_intake_is_a_todo_listing_what_is_missing(
+    participant_client, participant, cohort
+):
+    enrollment = make_enrollment(cohort=cohort, person=participant, role="mentee", goals="Grow")
+    body = participant_client.get(URL).content.decode()
+    assert (
+        "Your intake is missing topics you want help with, languages you speak and how you "
+        "prefer to meet." in body
+    )
+    intake_url = reverse("programs:intake", kwargs={"pk": enrollment.pk})
+    assert f'href="{intake_url}">Finish your intake' in body
+    assert "what you want from the program" not in body  # they gave their goals
+
+
+def test_complete_intake_is_no_longer_a_todo(participant_client, participant, cohort, program):
+    enrollment = make_enrollment(
+        cohort=cohort,
+        person=participant,
+        role="mentee",
+        goals="Grow",
+        languages=["English"],
+        preferred_format="remote",
+    )
+    enrollment.topics_sought.add(program.topics.first())
+    body = participant_client.get(URL).content.decode()
+    assert "Finish your intake" not in body
+    assert "Your intake is complete" in body
+
+
+def test_applicants_are_told_they_wait_for_a_decision(participant_client, participant, cohort):
+    make_enrollment(cohort=cohort, person=participant, status="applied")
+    body = participant_client.get(URL).content.decode()
+    assert "Waiting for the program admin&#x27;s decision on your application." in body
+    assert f"The cohort starts on {cohort.starts_on.strftime('%-d %B %Y')}." in body
+
+
+def test_a_running_cohort_says_until_when(participant_client, participant, program):
+    running = make_cohort(program=program, phase="running")
+    make_enrollment(cohort=running, person=participant)
+    body = participant_client.get(URL).content.decode()
+    assert f"The cohort runs until {running.ends_on.strftime('%-d %B %Y')}." in body
+    assert "Finish your intake" not in body  # too late to change answers
+    assert reverse("programs:intake", kwargs={"pk": running.enrollments.get().pk}) in body
+
+
+def test_past_enrollments_are_listed_apart(participant_client, participant, program):
+    old = make_cohort(program=program, phase="completed", name="Spring 2025")
+    make_enrollment(cohort=old, person=participant, status="completed")
+    left = make_cohort(program=program, phase="running", name="Autumn 2026")
+    make_enrollment(cohort=left, person=participant, status="withdrawn")
+    response = participant_client.get(URL)
+    assert _cards(response) == []
+    assert [e.cohort.name for e in response.context["home"].past] == ["Autumn 2026", "Spring 2025"]
+    body = response.content.decode()
+    assert "Past cohorts" in body
+    assert "Spring 2025</a>, mentee, completed" in body
+
+
+def test_lists_open_programs_i_am_not_in(participant_client, participant, cohort):
+    mine = make_cohort(program=make_program(name="Design Guild"), phase="open", name="Mine")
+    make_enrollment(cohort=mine, person=participant, status="applied")
+    make_cohort(program=make_program(name="Closed Club"), phase="closed")
+    body = participant_client.get(URL).content.decode()
+    section = body.split('id="open-programs"')[1]
+    assert "Engineering Mentorship: Spring 2027" in section
+    assert "Design Guild" not in section
+    assert "Closed Club" not in body
+    assert f"#cohort-{cohort.slug}" in section
+
+
+def test_nobody_elses_enrollments_show(participant_client, cohort):
+    make_enrollment(cohort=cohort, person=make_user(first_name="Other"))
+    response = participant_client.get(URL)
+    assert _cards(response) == []
+    assert "You are not taking part in a mentorship cohort right now" in response.content.decode()
+
+
+def test_program_admin_card_links_to_managing_their_programs(admin_client, program):
+    body = admin_client.get(URL).content.decode()
+    assert f'href="{reverse("programs:program_manage", kwargs={"slug": "eng"})}"' in body
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_wrong_method_is_405(participant_client):
+    assert participant_client.post(URL).status_code == 405
+
+
+def _queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(URL).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _enrol_more(person, n: int) -> None:
+    for _ in range(n):
+        program = make_program()
+        for phase, status in (
+            ("open", "applied"),
+            ("running", "accepted"),
+            ("completed", "completed"),
+        ):
+            enrollment = make_enrollment(
+                cohort=make_cohort(program=program, phase=phase),
+                person=person,
+                role="mentor",
+                status=status,
+            )
+            enrollment.topics_offered.add(*program.topics.all()[:2])
+        make_cohort(program=make_program(), phase="open")
+
+
+def test_query_count_does_not_grow_with_enrollments(participant_client, participant):
+    _enrol_more(participant, 1)
+    few = _queries(participant_client)
+    _enrol_more(participant, 5)
+    assert _queries(participant_client) == few
+
+
+def test_query_count_does_not_grow_for_a_program_admin(admin_client, program_admin, program):
+    _enrol_more(program_admin, 1)
+    few = _queries(admin_client)
+    for _ in range(5):
+        make_program(admins=[program_admin])
+    _enrol_more(program_admin, 5)
+    assert _queries(admin_client) == few
