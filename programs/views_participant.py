@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from programs.access import get_enrollment_for_participant
 from programs.forms_participant import ApplyForm, IntakeForm, WithdrawForm
+from programs.models import Enrollment
 from programs.selectors.participant import (
     get_cohort_for_applicant,
     get_program_for_participant,
@@ -108,6 +109,7 @@ def intake(request, pk: int):
     if editable and request.method == "POST":
         form = IntakeForm(request.POST, enrollment=enrollment)
         if form.is_valid():
+            was_invited = enrollment.status == Enrollment.Status.INVITED
             try:
                 enrollment_intake_update(enrollment=enrollment, **form.cleaned_data)
             except ParticipationRefused as exc:
@@ -118,6 +120,13 @@ def intake(request, pk: int):
                     messages.success(
                         request,
                         f"Saved. Still missing: {get_text_list(missing, 'and')}.",
+                    )
+                elif was_invited and enrollment.status == Enrollment.Status.ACCEPTED:
+                    messages.success(
+                        request,
+                        f"Saved. Your intake is complete and you have joined "
+                        f"{enrollment.cohort.name}. The program admin will match you before it "
+                        "starts.",
                     )
                 else:
                     messages.success(request, "Saved. Your intake is complete.")

@@ -155,7 +155,9 @@ def enrollment_card(enrollment: Enrollment, today=None) -> EnrollmentCard:
             Todo(text="Waiting for the program admin's decision on your application.")
         )
     elif enrollment.status == Enrollment.Status.INVITED:
-        card.todos.append(Todo(text="The program admin invited you to take part."))
+        card.todos.append(
+            Todo(text="You are invited: completing your intake accepts the invitation.")
+        )
     if today < cohort.starts_on:
         card.todos.append(Todo(text=f"The cohort starts on {_day(cohort.starts_on)}."))
     elif today <= cohort.ends_on:

@@ -107,7 +107,9 @@ def enrollment_intake_update(
     """Save the participant's intake answers (None leaves an answer as it is).
 
     Answers that do not apply to the role are ignored: a mentee offers no topics and has no
-    capacity. Records whether the intake is now complete.
+    capacity. Records whether the intake is now complete. An invited person who completes
+    their intake has accepted the invitation: they join the cohort's pool. (Applicants are
+    accepted by the program admin instead.)
     """
     if not enrollment_intake_editable(enrollment):
         raise ParticipationRefused(_not_editable_reason(enrollment))
@@ -140,6 +142,11 @@ def enrollment_intake_update(
     # Drop any cached prefetch so completeness is judged on what was just saved.
     getattr(enrollment, "_prefetched_objects_cache", {}).clear()
     enrollment_intake_refresh(enrollment=enrollment)
+    if enrollment.intake_completed_at and enrollment.status == Enrollment.Status.INVITED:
+        Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.INVITED).update(
+            status=Enrollment.Status.ACCEPTED, decided_at=timezone.now()
+        )
+        enrollment.refresh_from_db(fields=["status", "decided_at", "updated_at"])
     return enrollment
 
 

@@ -264,3 +264,30 @@ def test_saved_languages_show_as_a_comma_separated_list(participant_client, ment
     Enrollment.objects.filter(pk=mentor.pk).update(languages=["English", "German"])
     body = participant_client.get(_url(mentor)).content.decode()
     assert 'value="English, German"' in body
+
+
+def test_an_applicant_completing_the_intake_still_waits_for_the_admin(
+    participant_client, mentor, program
+):
+    participant_client.post(_url(mentor), _mentor_answers(program))
+    mentor.refresh_from_db()
+    assert mentor.status == "applied"
+
+
+def test_an_invited_person_completing_the_intake_accepts_the_invitation(
+    participant_client, participant, cohort, program
+):
+    invited = make_enrollment(cohort=cohort, person=participant, role="mentor", status="invited")
+    response = participant_client.post(_url(invited), _mentor_answers(program))
+    invited.refresh_from_db()
+    assert invited.status == "accepted"
+    assert invited.decided_at is not None and invited.decided_by is None
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("Saved. Your intake is complete and you have joined")
+
+
+def test_an_invited_person_saving_part_of_the_intake_stays_invited(participant_client, mentee):
+    participant_client.post(_url(mentee), {"languages": "English"})
+    mentee.refresh_from_db()
+    assert mentee.status == "invited"
+    assert mentee.intake_completed_at is None
