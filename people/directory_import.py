@@ -167,14 +167,6 @@ class ImportPlan(csv_files.FilePlan):
 # --- Reading and parsing ----------------------------------------------------------------------
 
 
-def max_bytes() -> int:
-    return DIRECTORY_FILE.max_bytes()
-
-
-def too_large_issue(limit: int) -> ImportIssue:
-    return csv_files.too_large_issue(limit, setting=DIRECTORY_FILE.limit_setting)
-
-
 def read_directory_upload(fileobj, *, size: int | None = None) -> bytes:
     """Read a whole file object, refusing one over the size limit without reading it all."""
     return csv_files.read_upload(fileobj, fmt=DIRECTORY_FILE, size=size)

@@ -1,14 +1,7 @@
 from __future__ import annotations
 
-from django import forms
-from django.conf import settings
-
-from people.directory_import import (
-    COLUMNS,
-    REQUIRED_COLUMNS,
-    DirectoryFileRejected,
-    read_directory_upload,
-)
+from mentorship.csv_files import CsvFileForm, csv_file_field
+from people.directory_import import COLUMNS, DIRECTORY_FILE, REQUIRED_COLUMNS
 
 DIRECTORY_FILE_HELP = (
     "The HR system's export as CSV (UTF-8), separated by commas or semicolons, with a header "
@@ -20,25 +13,15 @@ DIRECTORY_FILE_HELP = (
 )
 
 
-class DirectoryImportForm(forms.Form):
-    file = forms.FileField(
-        label="Directory file (CSV)",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
+class DirectoryImportForm(CsvFileForm):
+    fmt = DIRECTORY_FILE
+    file = csv_file_field(label="Directory file (CSV)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The limit is a setting, so the help is written when the form is.
         self.fields["file"].help_text = DIRECTORY_FILE_HELP.format(
             columns=", ".join(COLUMNS),
             required=", ".join(REQUIRED_COLUMNS),
-            limit=max(1, settings.DIRECTORY_IMPORT_MAX_BYTES // (1024 * 1024)),
+            limit=max(1, DIRECTORY_FILE.max_bytes() // (1024 * 1024)),
         )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            # The size Django counted while receiving it: refuse before reading it into memory.
-            self.cleaned_data["data"] = read_directory_upload(upload, size=upload.size)
-        except DirectoryFileRejected as exc:
-            raise forms.ValidationError([str(e) for e in exc.errors]) from exc
-        return upload

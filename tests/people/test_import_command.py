@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from people.models import DirectoryImport, User
 from tests.people.test_directory_import import csv_bytes, employee, snapshot
@@ -119,3 +120,10 @@ def test_file_over_the_size_limit_is_refused(tmp_path, settings):
 def test_missing_file_is_an_error(tmp_path):
     message, _ = run_failing(tmp_path / "nope.csv")
     assert message.startswith("Cannot read")
+
+
+def test_upload_page_lists_an_import_made_from_the_command_line(hr_client):
+    run(SAMPLE)  # no uploading user: the recent-imports table must still render
+    response = hr_client.get(reverse("people:import_upload"))
+    assert response.status_code == 200
+    assert "command line" in response.content.decode()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from mentorship.csv_files import command_check_applied, command_failure, command_read
 from people.directory_import import (
-    DirectoryFileRejected,
-    ImportIssue,
+    DIRECTORY_FILE,
     directory_import_apply,
     directory_import_create,
     directory_import_plan,
     parse_directory_file,
-    read_directory_upload,
     summary_text,
 )
 
@@ -33,20 +32,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: str, dry_run: bool, **options):
-        try:
-            size = os.path.getsize(file)
-            with open(file, "rb") as fh:
-                data = read_directory_upload(fh, size=size)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from exc
-        except DirectoryFileRejected as exc:
-            self._report_errors(exc.errors)
-
+        data = command_read(file, fmt=DIRECTORY_FILE, stderr=self.stderr)
         parsed = parse_directory_file(data=data)
         plan = directory_import_plan(parsed=parsed)
-        self._report_warnings(plan.warnings)
+        for warning in plan.warnings:
+            self.stderr.write(f"warning: {warning}")
         if plan.errors:
-            self._report_errors(plan.errors)
+            raise command_failure(plan.errors, stderr=self.stderr)
         if options["verbosity"] >= 2:
             self._list_changes(plan)
         if dry_run:
@@ -60,26 +52,8 @@ class Command(BaseCommand):
         # Applying checks the file again, under the import lock, against the directory as
         # it is by then.
         result = directory_import_apply(directory_import=directory_import, user=None)
-        if result.stale:
-            raise CommandError(
-                "The directory changed while the file was being checked; nothing was written. "
-                "Run the command again."
-            )
-        if not result.applied:
-            self._report_errors(result.errors)
+        command_check_applied(result, what="directory", stderr=self.stderr)
         self.stdout.write(self.style.SUCCESS(summary_text(result.counts, applied=True)))
-
-    def _report_warnings(self, warnings: list[ImportIssue]) -> None:
-        for warning in warnings:
-            self.stderr.write(f"warning: {warning}")
-
-    def _report_errors(self, errors: list[ImportIssue]) -> None:
-        for error in errors:
-            self.stderr.write(str(error))
-        count = len(errors)
-        raise CommandError(
-            f"{count} {'error' if count == 1 else 'errors'} in the file; nothing was written."
-        )
 
     def _list_changes(self, plan) -> None:
         for row in plan.creates:
