@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from people.models import User
 from programs.models import MAX_MENTOR_CAPACITY, Cohort, Enrollment, Program, Topic
 from programs.selectors.cohort import current_employees, roles_for_program
-from programs.services.programs import cohort_slug_for, mentor_capacity_above
+from programs.services.programs import COHORT_FIELDS, cohort_slug_for, mentor_capacity_above
 
 # --- Programs ---------------------------------------------------------------------------------
 
@@ -241,23 +241,8 @@ class CohortForm(forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = [
-            "name",
-            "slug",
-            "application_opens",
-            "application_closes",
-            "starts_on",
-            "ends_on",
-            "cadence_days",
-            "default_mentor_capacity",
-            "max_mentor_capacity",
-            "matching_mode",
-            "rule_exclude_same_department",
-            "rule_exclude_management_chain",
-            "rule_min_level_gap",
-            "rule_max_timezone_diff_hours",
-            *Cohort.WEIGHT_FIELDS,
-        ]
+        # What cohort_create/cohort_update write, plus the slug (chosen once, on create).
+        fields = ["name", "slug", *COHORT_FIELDS[1:]]
         labels = {
             "name": "Name",
             "application_opens": "Applications open",

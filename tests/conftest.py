@@ -21,6 +21,9 @@ from django.db import connection
 
 from people.models import User
 
+# Factories and fixtures for programs, cohorts and enrollments, shared by every test module.
+pytest_plugins = ["tests.programs.fixtures"]
+
 _serial = itertools.count(1)
 
 

@@ -7,36 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.conftest import activate_totp, make_user
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.conftest import make_user
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("home")
-
-
-# The programs fixtures live under tests/programs/; these are the few this module needs.
-@pytest.fixture
-def program_admin(db):
-    user = make_user(email="ada.admin@example.com", first_name="Ada", last_name="Admin")
-    activate_totp(user)
-    return user
-
-
-@pytest.fixture
-def program(program_admin):
-    return make_program(admins=[program_admin], name="Engineering Mentorship", slug="eng")
-
-
-@pytest.fixture
-def cohort(program):
-    return make_cohort(program=program, phase="open", name="Spring 2027", slug="eng-spring-2027")
-
-
-@pytest.fixture
-def admin_client(client, program_admin):
-    client.force_login(program_admin)
-    return client
 
 
 def _cards(response):

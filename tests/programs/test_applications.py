@@ -18,7 +18,7 @@ from programs.models import Enrollment
 from programs.services.programs import enrollment_decision_send, enrollments_decide
 from programs.tasks import send_enrollment_decision
 from tests.conftest import make_user, wait_until
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from programs.services.participation import (
     enrollment_apply,
 )
 from tests.conftest import make_user
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

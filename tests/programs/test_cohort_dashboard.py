@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

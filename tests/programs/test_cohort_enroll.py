@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programs.models import Enrollment
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

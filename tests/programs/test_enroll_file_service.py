@@ -21,7 +21,7 @@ from programs.services.enroll_file import (
     read_enrollment_upload,
 )
 from tests.conftest import make_user
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

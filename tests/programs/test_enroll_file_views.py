@@ -12,7 +12,7 @@ from django.urls import reverse
 from programs.models import Enrollment, EnrollmentImport
 from programs.services.enroll_file import enrollment_file_preview
 from tests.conftest import activate_totp, make_user
-from tests.programs.conftest import make_cohort, make_enrollment
+from tests.programs.fixtures import make_cohort, make_enrollment
 from tests.programs.test_enroll_file_service import csv_bytes, row
 
 pytestmark = pytest.mark.django_db

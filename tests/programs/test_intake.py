@@ -9,7 +9,7 @@ from django.urls import reverse
 from programs.forms_participant import normalise_languages
 from programs.models import Enrollment, Topic
 from tests.conftest import make_user
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

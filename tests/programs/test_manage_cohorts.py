@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from programs.forms_admin import CohortForm
 from programs.models import Cohort
-from tests.programs.conftest import make_cohort, make_enrollment
+from tests.programs.fixtures import make_cohort, make_enrollment
 
 pytestmark = pytest.mark.django_db
 

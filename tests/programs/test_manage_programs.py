@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from programs.models import Program, Topic
 from tests.conftest import activate_totp
-from tests.programs.conftest import make_cohort, make_enrollment, make_program
+from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
 

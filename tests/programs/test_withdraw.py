@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from programs.services.participation import ParticipationRefused, enrollment_withdraw
 from tests.conftest import make_user
-from tests.programs.conftest import make_cohort, make_enrollment
+from tests.programs.fixtures import make_cohort, make_enrollment
 
 pytestmark = pytest.mark.django_db
 
