@@ -7,7 +7,6 @@ import re
 from django import forms
 
 from programs.models import Cohort, Enrollment
-from programs.services.participation import program_roles
 
 ROLE_LABELS = {
     Enrollment.Role.MENTOR: "Mentor: share what you know with a colleague",
@@ -67,7 +66,7 @@ class ApplyForm(forms.Form):
         kwargs.setdefault("auto_id", f"id_apply_{cohort.pk}_%s")
         super().__init__(*args, **kwargs)
         self.cohort = cohort
-        roles = program_roles(cohort.program)
+        roles = cohort.program.roles()
         self.fields["role"].choices = [(r, ROLE_LABELS[r]) for r in roles]
         if len(roles) == 1:
             self.fields["role"].initial = roles[0]

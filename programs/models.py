@@ -44,6 +44,12 @@ class Program(models.Model):
     def is_peer(self) -> bool:
         return self.kind == self.Kind.PEER
 
+    def roles(self) -> list[str]:
+        """The roles a person can take: peers in peer programs, else mentor or mentee."""
+        if self.is_peer:
+            return [Enrollment.Role.PEER]
+        return [Enrollment.Role.MENTOR, Enrollment.Role.MENTEE]
+
 
 class Topic(models.Model):
     """A skill or area that participants offer (mentors) and seek (mentees) in a program."""

@@ -28,7 +28,6 @@ from programs.services.enroll_file import (
     enrollment_file_preview,
     enrollment_import_apply,
     summary_text,
-    valid_roles,
 )
 
 RECENT_IMPORTS = 10
@@ -86,7 +85,7 @@ def _render_upload(request, cohort: Cohort, form, file_errors: list[ImportIssue]
         "columns": COLUMNS,
         "required_columns": REQUIRED_COLUMNS,
         "list_separator": LIST_SEPARATOR,
-        "valid_roles": valid_roles(cohort),
+        "valid_roles": cohort.program.roles(),
         "topics": cohort.program.topics.all(),
         "max_bytes": ENROLLMENT_FILE.max_bytes(),
     }

@@ -28,9 +28,8 @@ SEEKING_ROLES = (Role.MENTEE, Role.PEER)
 
 
 def roles_for_program(program: Program) -> list[tuple[str, str]]:
-    if program.is_peer:
-        return [(Role.PEER.value, Role.PEER.label)]
-    return [(Role.MENTOR.value, Role.MENTOR.label), (Role.MENTEE.value, Role.MENTEE.label)]
+    """The program's roles as (value, label) choices."""
+    return [(role, Role(role).label) for role in program.roles()]
 
 
 # --- A program's cohorts ----------------------------------------------------------------------

@@ -158,12 +158,6 @@ def split_list(value: str) -> list[str]:
 # --- Checking ---------------------------------------------------------------------------------
 
 
-def valid_roles(cohort: Cohort) -> list[str]:
-    if cohort.program.is_peer:
-        return [Enrollment.Role.PEER]
-    return [Enrollment.Role.MENTOR, Enrollment.Role.MENTEE]
-
-
 @functools.cache
 def _max_language_length() -> int:
     return Enrollment._meta.get_field("languages").base_field.max_length
@@ -174,7 +168,7 @@ class _RowChecker:
 
     def __init__(self, cohort: Cohort, topics: list[Topic]):
         self.cohort = cohort
-        self.roles = valid_roles(cohort)
+        self.roles = cohort.program.roles()
         self.topic_by_name = {t.name.lower(): t for t in topics}
         self.topic_names = ", ".join(t.name for t in topics)
 

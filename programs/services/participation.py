@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from people.models import User
-from programs.models import Cohort, Enrollment, Program, Topic
+from programs.models import Cohort, Enrollment, Topic
 from programs.services.enrollment import enrollment_intake_refresh
 
 
@@ -24,13 +24,6 @@ class AlreadyEnrolled(ParticipationRefused):
             f"You are already in {enrollment.cohort.name} as "
             f"{enrollment.get_role_display().lower()} ({enrollment.get_status_display().lower()})."
         )
-
-
-def program_roles(program: Program) -> list[str]:
-    """The roles a person can take in a program: peers in peer programs, else mentor or mentee."""
-    if program.is_peer:
-        return [Enrollment.Role.PEER]
-    return [Enrollment.Role.MENTOR, Enrollment.Role.MENTEE]
 
 
 def _day(value) -> str:
@@ -60,7 +53,7 @@ def enrollment_apply(
     refused = apply_refused_reason(cohort=cohort, person=person)
     if refused:
         raise ParticipationRefused(refused)
-    if role not in program_roles(cohort.program):
+    if role not in cohort.program.roles():
         raise ParticipationRefused(f"{cohort.program.name} has no {role} role.")
     if role == Enrollment.Role.MENTEE:
         capacity = None
