@@ -76,6 +76,10 @@ class Pool:
     locked_pairs: list[tuple[int, int]] = field(default_factory=list)
     # Self-select mode: mentee_idx -> mentor indices in the mentee's order of preference.
     rankings: dict[int, list[int]] = field(default_factory=dict)
+    # Optional labels for the reasons ("Offers 2 of the 3 topics sought: System design, ...");
+    # one per column of the topic and language arrays. Empty: reasons give counts.
+    topic_names: list[str] = field(default_factory=list)
+    language_names: list[str] = field(default_factory=list)
 
     @property
     def n_mentees(self) -> int:

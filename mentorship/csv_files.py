@@ -548,3 +548,16 @@ def command_failure(errors: list[ImportIssue], *, stderr) -> CommandError:
     return CommandError(
         f"{count} {'error' if count == 1 else 'errors'} in the file; nothing was written."
     )
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula (DESIGN.md, Promises).
+
+    A leading apostrophe is how spreadsheets mark a cell as text; it is added only to cells
+    that would otherwise start a formula.
+    """
+    value = "" if value is None else str(value)
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value

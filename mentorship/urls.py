@@ -24,5 +24,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("directory/", include("people.urls")),
     path("", include("programs.urls")),
+    path("", include("matching.urls")),
     path("admin/", admin.site.urls),
 ]

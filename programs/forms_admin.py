@@ -212,6 +212,8 @@ COHORT_FIELDSETS = [
         [
             "rule_exclude_same_department",
             "rule_exclude_management_chain",
+            "rule_require_shared_language",
+            "rule_allow_repeat_pairs",
             "rule_min_level_gap",
             "rule_max_timezone_diff_hours",
         ],
@@ -256,6 +258,8 @@ class CohortForm(forms.ModelForm):
             "rule_exclude_same_department": "Never pair people from the same department",
             "rule_exclude_management_chain": "Never pair a mentee with someone in their "
             "management chain",
+            "rule_require_shared_language": "Never pair people without a language in common",
+            "rule_allow_repeat_pairs": "Allow pairs who were matched in an earlier cohort",
             "rule_min_level_gap": "Minimum level gap",
             "rule_max_timezone_diff_hours": "Maximum time zone difference (hours)",
             "weight_topics": "Topics in common",
@@ -284,6 +288,8 @@ class CohortForm(forms.ModelForm):
             "rule_min_level_gap": "Levels the mentor must be above the mentee (below, in "
             "reverse programs); 0 for no minimum.",
             "rule_max_timezone_diff_hours": "Leave empty for no limit.",
+            "rule_require_shared_language": "People who gave no languages are not held to it.",
+            "rule_allow_repeat_pairs": "Off: people get a new mentor each time.",
         }
         widgets = {
             "name": forms.TextInput(attrs={"size": 40}),

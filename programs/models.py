@@ -112,6 +112,12 @@ class Cohort(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(20)],
         help_text="Levels the mentor must be above the mentee (below, in reverse programs)",
     )
+    rule_require_shared_language = models.BooleanField(
+        default=True, help_text="Never pair two people who have no language in common"
+    )
+    rule_allow_repeat_pairs = models.BooleanField(
+        default=False, help_text="Allow pairs already matched in an earlier cohort of the program"
+    )
     rule_max_timezone_diff_hours = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

@@ -345,9 +345,27 @@ def test_programs_are_added_in_bulk_to_a_company_seeded_before_them(
     seed()
     first = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
     Cohort.objects.all().delete()
-    with django_assert_max_num_queries(60), django_capture_on_commit_callbacks() as callbacks:
+    # Programs in bulk (~45 queries) plus matching the two running cohorts (~15 each).
+    with django_assert_max_num_queries(80), django_capture_on_commit_callbacks() as callbacks:
         output = seed()
     assert callbacks == [], "seeding queues no emails"
     assert "left as it is" in output and "Created the demo programs" in output
     again = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
     assert sorted(again) == sorted(first)
+
+
+def test_running_cohorts_are_matched_and_published_without_emails(mailoutbox):
+    from matching.models import Match
+
+    seed()
+    today = timezone.localdate()
+    running = Cohort.objects.filter(starts_on__lte=today, ends_on__gte=today)
+    assert running.exists()
+    for cohort in running:
+        active = Match.objects.filter(cohort=cohort, status="active")
+        assert active.exists()
+        assert not active.filter(notified_at__isnull=True).exists()
+    assert Match.objects.filter(
+        mentee__person__email="mentee@example.com", status="active"
+    ).exists()
+    assert mailoutbox == []

@@ -129,6 +129,8 @@ COHORT_FIELDS = (
     "matching_mode",
     "rule_exclude_same_department",
     "rule_exclude_management_chain",
+    "rule_require_shared_language",
+    "rule_allow_repeat_pairs",
     "rule_min_level_gap",
     "rule_max_timezone_diff_hours",
     *Cohort.WEIGHT_FIELDS,

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching.models import Match, MatchRun, PairRule
+from programs.models import Cohort, Enrollment
+
+PERSON = ("person",)
+
+
+@dataclass
+class Board:
+    run: MatchRun | None
+    proposals: list[Match]
+    active: list[Match]
+    unmatched: list[tuple[Enrollment, str]]
+    locked: set[tuple[int, int]]
+    excluded: list[PairRule]
+    running: bool
+
+
+def cohort_board(cohort: Cohort) -> Board:
+    """Everything the matching board shows, in a fixed number of queries."""
+    runs = list(MatchRun.objects.filter(cohort=cohort).order_by("-created_at", "-id")[:2])
+    running = bool(runs) and runs[0].status == MatchRun.Status.RUNNING
+    done = next((r for r in runs if r.status != MatchRun.Status.RUNNING), None)
+    matches = list(
+        Match.objects.filter(cohort=cohort, status__in=[Match.Status.PROPOSED, Match.Status.ACTIVE])
+        .select_related("mentee__person", "mentor__person")
+        .order_by("-score", "id")
+    )
+    unmatched: list[tuple[Enrollment, str]] = []
+    if done and done.unmatched:
+        people = Enrollment.objects.filter(pk__in=[int(k) for k in done.unmatched]).select_related(
+            "person"
+        )
+        unmatched = sorted(
+            ((e, done.unmatched[str(e.pk)]) for e in people),
+            key=lambda item: (item[0].person.last_name, item[0].person.first_name),
+        )
+    rules = list(
+        PairRule.objects.filter(cohort=cohort).select_related("mentee__person", "mentor__person")
+    )
+    locked = {(r.mentee_id, r.mentor_id) for r in rules if r.kind == PairRule.Kind.LOCK}
+    for match in matches:
+        match.is_locked = (match.mentee_id, match.mentor_id) in locked
+    return Board(
+        run=done,
+        proposals=[m for m in matches if m.status == Match.Status.PROPOSED],
+        active=[m for m in matches if m.status == Match.Status.ACTIVE],
+        unmatched=unmatched,
+        locked=locked,
+        excluded=[r for r in rules if r.kind == PairRule.Kind.EXCLUDE],
+        running=running,
+    )

@@ -1,0 +1,411 @@
+"""Matching a cohort: load its pool into arrays, run the engine, store drafts, publish, end.
+
+The engine (matching/engine.py) knows nothing of Django; this module turns a cohort into a
+``Pool`` and the engine's ``MatchResult`` back into ``Match`` rows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from matching import engine
+from matching.models import Match, MatchRun, PairRule
+from matching.pool import (
+    FORMAT_EITHER,
+    FORMAT_IN_PERSON,
+    FORMAT_REMOTE,
+    FORMAT_UNKNOWN,
+    MatchResult,
+    Pool,
+    Rules,
+    Weights,
+)
+from people.models import User
+from programs.models import Cohort, Enrollment, Program
+
+FORMAT_CODES = {
+    Enrollment.Format.EITHER: FORMAT_EITHER,
+    Enrollment.Format.IN_PERSON: FORMAT_IN_PERSON,
+    Enrollment.Format.REMOTE: FORMAT_REMOTE,
+    "": FORMAT_UNKNOWN,
+}
+
+
+class MatchingRefused(Exception):
+    """An action on matches that is not possible now; the message says why."""
+
+
+def cohort_rules(cohort: Cohort) -> Rules:
+    return Rules(
+        exclude_same_department=cohort.rule_exclude_same_department,
+        exclude_management_chain=cohort.rule_exclude_management_chain,
+        min_level_gap=cohort.rule_min_level_gap,
+        max_timezone_diff_hours=cohort.rule_max_timezone_diff_hours,
+        require_shared_language=cohort.rule_require_shared_language,
+        allow_repeats=cohort.rule_allow_repeat_pairs,
+        reverse=cohort.program.kind == Program.Kind.REVERSE,
+    )
+
+
+def cohort_weights(cohort: Cohort) -> Weights:
+    return Weights(
+        **{name.removeprefix("weight_"): getattr(cohort, name) for name in Cohort.WEIGHT_FIELDS}
+    )
+
+
+@dataclass
+class LoadedPool:
+    pool: Pool
+    mentees: list[Enrollment]  # by index
+    mentors: list[Enrollment]
+    peer: bool
+
+
+def _codes(values: list[str]) -> np.ndarray:
+    """Equal non-empty strings get equal codes; empty ones get -1 (never equal)."""
+    index: dict[str, int] = {}
+    return np.array(
+        [index.setdefault(v.strip().lower(), len(index)) if v.strip() else -1 for v in values],
+        dtype=np.int64,
+    )
+
+
+def _utc_offsets(names: list[str], on: datetime) -> np.ndarray:
+    cache: dict[str, float] = {}
+
+    def offset(name: str) -> float:
+        if name not in cache:
+            try:
+                cache[name] = on.astimezone(ZoneInfo(name)).utcoffset().total_seconds() / 3600
+            except (ZoneInfoNotFoundError, ValueError):
+                cache[name] = math.nan
+        return cache[name]
+
+    return np.array([offset(n) if n else math.nan for n in names], dtype=np.float64)
+
+
+def _ancestors(manager_of: dict[int, int | None], person: int) -> set[int]:
+    seen: set[int] = set()
+    current = manager_of.get(person)
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = manager_of.get(current)
+    return seen
+
+
+def pool_load(*, cohort: Cohort) -> LoadedPool:
+    """The cohort's matchable pool: accepted participants not already in an active match, and
+    mentors with room left (capacity minus their active matches)."""
+    peer = cohort.program.is_peer
+    accepted = (
+        Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACCEPTED)
+        .select_related("person")
+        .prefetch_related("topics_offered", "topics_sought")
+        .annotate(
+            active_as_mentee=Count(
+                "matches_as_mentee", filter=Q(matches_as_mentee__status=Match.Status.ACTIVE)
+            ),
+            active_as_mentor=Count(
+                "matches_as_mentor", filter=Q(matches_as_mentor__status=Match.Status.ACTIVE)
+            ),
+        )
+        .order_by("id")
+    )
+    if peer:
+        people = [e for e in accepted if not e.active_as_mentee and not e.active_as_mentor]
+        mentees, mentors = people, people
+        capacity = np.ones(len(people), dtype=np.int64)
+    else:
+        mentees = [
+            e for e in accepted if e.role == Enrollment.Role.MENTEE and not e.active_as_mentee
+        ]
+        mentors = [
+            e
+            for e in accepted
+            if e.role == Enrollment.Role.MENTOR and (e.capacity or 0) > e.active_as_mentor
+        ]
+        capacity = np.array([e.capacity - e.active_as_mentor for e in mentors], dtype=np.int64)
+
+    program_topics = list(cohort.program.topics.order_by("pk"))
+    topics = {t.pk: i for i, t in enumerate(program_topics)}
+    languages: dict[str, int] = {}
+    for e in [*mentees, *mentors]:
+        for lang in e.languages:
+            languages.setdefault(lang.strip().lower(), len(languages))
+
+    def topic_matrix(rows: list[Enrollment], attr: str) -> np.ndarray:
+        matrix = np.zeros((len(rows), max(len(topics), 1)), dtype=bool)
+        for i, e in enumerate(rows):
+            for t in getattr(e, attr).all():
+                matrix[i, topics[t.pk]] = True
+        return matrix
+
+    def language_matrix(rows: list[Enrollment]) -> np.ndarray:
+        matrix = np.zeros((len(rows), max(len(languages), 1)), dtype=bool)
+        for i, e in enumerate(rows):
+            for lang in e.languages:
+                matrix[i, languages[lang.strip().lower()]] = True
+        return matrix
+
+    everyone = [*mentees, *mentors]
+    departments = _codes([e.person.department for e in everyone])
+    locations = _codes([e.person.location for e in everyone])
+    noon = datetime.combine(cohort.starts_on, time(12), tzinfo=ZoneInfo("UTC"))
+    offsets = _utc_offsets([e.person.timezone for e in everyone], noon)
+    levels = np.array(
+        [math.nan if e.person.level is None else e.person.level for e in everyone], dtype=np.float64
+    )
+    formats = np.array([FORMAT_CODES.get(e.preferred_format, FORMAT_UNKNOWN) for e in everyone])
+    n = len(mentees)
+
+    mentee_index = {e.pk: i for i, e in enumerate(mentees)}
+    mentor_index = {e.pk: j for j, e in enumerate(mentors)}
+    mentor_by_person: dict[int, list[int]] = {}
+    for j, e in enumerate(mentors):
+        mentor_by_person.setdefault(e.person_id, []).append(j)
+    mentee_by_person: dict[int, list[int]] = {}
+    for i, e in enumerate(mentees):
+        mentee_by_person.setdefault(e.person_id, []).append(i)
+
+    # Management chains, any level up, in both directions.
+    manager_of = dict(User.objects.filter(manager__isnull=False).values_list("id", "manager_id"))
+    chain: set[tuple[int, int]] = set()
+    for i, e in enumerate(mentees):
+        for boss in _ancestors(manager_of, e.person_id):
+            chain.update((i, j) for j in mentor_by_person.get(boss, ()))
+    for j, e in enumerate(mentors):
+        for boss in _ancestors(manager_of, e.person_id):
+            chain.update((i, j) for i in mentee_by_person.get(boss, ()))
+
+    # Pairs of people already matched in another cohort of this program.
+    earlier = Match.objects.filter(
+        cohort__program=cohort.program, status__in=[Match.Status.ACTIVE, Match.Status.ENDED]
+    ).exclude(cohort=cohort)
+    previous: set[tuple[int, int]] = set()
+    for mentee_person, mentor_person in earlier.values_list("mentee__person", "mentor__person"):
+        for a, b in ((mentee_person, mentor_person), (mentor_person, mentee_person)):
+            previous.update(
+                (i, j) for i in mentee_by_person.get(a, ()) for j in mentor_by_person.get(b, ())
+            )
+
+    excluded, locked = [], []
+    for rule in PairRule.objects.filter(cohort=cohort):
+        pair = (mentee_index.get(rule.mentee_id), mentor_index.get(rule.mentor_id))
+        if None in pair:
+            continue  # one side left the pool
+        (locked if rule.kind == PairRule.Kind.LOCK else excluded).append(pair)
+
+    pool = Pool(
+        mentee_ids=np.array([e.pk for e in mentees], dtype=np.int64),
+        mentor_ids=np.array([e.pk for e in mentors], dtype=np.int64),
+        mentee_person=np.array([e.person_id for e in mentees], dtype=np.int64),
+        mentor_person=np.array([e.person_id for e in mentors], dtype=np.int64),
+        capacity=capacity,
+        mentee_level=levels[:n],
+        mentor_level=levels[n:],
+        mentee_department=departments[:n],
+        mentor_department=departments[n:],
+        mentee_location=locations[:n],
+        mentor_location=locations[n:],
+        mentee_utc_offset=offsets[:n],
+        mentor_utc_offset=offsets[n:],
+        mentee_format=formats[:n],
+        mentor_format=formats[n:],
+        mentee_sought=topic_matrix(mentees, "topics_sought"),
+        mentor_offered=topic_matrix(mentors, "topics_offered"),
+        mentee_languages=language_matrix(mentees),
+        mentor_languages=language_matrix(mentors),
+        chain_pairs=sorted(chain),
+        previous_pairs=sorted(previous),
+        excluded_pairs=excluded,
+        locked_pairs=locked,
+        topic_names=[t.name for t in program_topics],
+        language_names=[name.capitalize() for name in languages],
+    )
+    return LoadedPool(pool=pool, mentees=mentees, mentors=mentors, peer=peer)
+
+
+def match_run_execute(
+    *, cohort: Cohort, user: User | None, run: MatchRun | None = None
+) -> MatchRun:
+    """Run the engine over the cohort's pool and replace the draft proposals with its result.
+
+    Active matches are left alone (their people are not in the pool); so are pair rules.
+    ``run`` is a row made when the run was queued (the board shows it as running).
+    """
+    run = run or MatchRun.objects.create(cohort=cohort, started_by=user)
+    try:
+        loaded = pool_load(cohort=cohort)
+        rules, weights = cohort_rules(cohort), cohort_weights(cohort)
+        if (
+            loaded.pool.n_mentees == 0
+            or loaded.pool.n_mentors == 0
+            or (loaded.peer and loaded.pool.n_mentees < 2)
+        ):
+            result = _nothing_to_match(loaded)
+        elif loaded.peer:
+            result = engine.match_peers(loaded.pool, rules, weights)
+        else:
+            result = engine.match(loaded.pool, rules, weights)
+    except Exception as exc:
+        MatchRun.objects.filter(pk=run.pk).update(
+            status=MatchRun.Status.FAILED, error=repr(exc), finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        Match.objects.filter(cohort=cohort, status=Match.Status.PROPOSED).delete()
+        Match.objects.bulk_create(
+            [
+                Match(
+                    cohort=cohort,
+                    mentee=loaded.mentees[p.mentee],
+                    mentor=loaded.mentors[p.mentor],
+                    status=Match.Status.PROPOSED,
+                    run=run,
+                    score=round(float(p.score), 2),
+                    breakdown={k: round(float(v), 2) for k, v in p.breakdown.items()},
+                    reasons=list(p.reasons),
+                )
+                for p in result.proposals
+            ]
+        )
+        run.status = MatchRun.Status.DONE
+        run.optimal = result.optimal
+        run.stats = {k: float(v) for k, v in result.stats.items()}
+        run.unmatched = {
+            str(loaded.mentees[i].pk): reason for i, reason in result.unmatched.items()
+        }
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def _nothing_to_match(loaded: LoadedPool) -> MatchResult:
+    """The result when one side of the pool is empty: say so for every mentee waiting."""
+    reason = (
+        "No other peer is waiting to be matched."
+        if loaded.peer
+        else "No mentor in this cohort has a place left."
+    )
+    n = loaded.pool.n_mentees
+    return MatchResult(
+        proposals=[],
+        unmatched=dict.fromkeys(range(n), reason),
+        optimal="global",
+        stats={"matched": 0, "mentees": n, "match_rate": 0.0, "total_score": 0.0},
+        mentor_load=np.zeros(loaded.pool.n_mentors, dtype=np.int64),
+    )
+
+
+def matches_publish(*, cohort: Cohort, user: User) -> list[int]:
+    """Make the cohort's drafts active and queue the emails to both sides (once each)."""
+    with transaction.atomic():
+        drafts = list(
+            Match.objects.select_for_update()
+            .filter(cohort=cohort, status=Match.Status.PROPOSED)
+            .values_list("pk", flat=True)
+        )
+        if not drafts:
+            raise MatchingRefused("There are no proposals to publish: run matching first.")
+        Match.objects.filter(pk__in=drafts).update(
+            status=Match.Status.ACTIVE, published_at=timezone.now(), published_by=user
+        )
+        transaction.on_commit(lambda: _queue_notifications(drafts))
+    return drafts
+
+
+def _queue_notifications(ids: list[int]) -> None:
+    from matching.tasks import send_match_published  # tasks import this module
+
+    for pk in ids:
+        send_match_published.delay(pk)
+
+
+def match_published_notify(*, match_id: int) -> bool:
+    """Tell both sides of a published match, at most once (the row is claimed first)."""
+    from mentorship.emails import send_templated_email
+
+    claimed = Match.objects.filter(
+        pk=match_id, status=Match.Status.ACTIVE, notified_at__isnull=True
+    ).update(notified_at=timezone.now())
+    if not claimed:
+        return False
+    match = Match.objects.select_related("cohort__program", "mentee__person", "mentor__person").get(
+        pk=match_id
+    )
+    try:
+        for me, other in ((match.mentee, match.mentor), (match.mentor, match.mentee)):
+            send_templated_email(
+                to=me.person.email,
+                template_prefix="matching/email/published",
+                context={"match": match, "me": me, "other": other, "cohort": match.cohort},
+            )
+    except Exception:
+        Match.objects.filter(pk=match_id).update(notified_at=None)
+        raise
+    return True
+
+
+def match_end(*, match: Match, user: User, reason: str) -> None:
+    """End an active match; the mentee goes back to the pool."""
+    reason = reason.strip()
+    if not reason:
+        raise MatchingRefused("Say why the match ends.")
+    ended = Match.objects.filter(pk=match.pk, status=Match.Status.ACTIVE).update(
+        status=Match.Status.ENDED, ended_at=timezone.now(), ended_by=user, end_reason=reason
+    )
+    if not ended:
+        raise MatchingRefused("Only an active match can be ended.")
+    match.refresh_from_db()
+
+
+def pair_rule_set(*, cohort: Cohort, mentee_id: int, mentor_id: int, kind: str, user) -> PairRule:
+    """Lock a pair (kept by every run) or exclude it (never proposed); replaces an earlier
+    decision on the same pair. Locking a pair releases any other lock on the mentee."""
+    mentee = Enrollment.objects.get(pk=mentee_id, cohort=cohort)
+    mentor = Enrollment.objects.get(pk=mentor_id, cohort=cohort)
+    with transaction.atomic():
+        if kind == PairRule.Kind.LOCK:
+            PairRule.objects.filter(cohort=cohort, mentee=mentee, kind=PairRule.Kind.LOCK).exclude(
+                mentor=mentor
+            ).delete()
+        rule, _ = PairRule.objects.update_or_create(
+            cohort=cohort,
+            mentee=mentee,
+            mentor=mentor,
+            defaults={"kind": kind, "created_by": user},
+        )
+        if kind == PairRule.Kind.EXCLUDE:
+            # An excluded pair is no longer a proposal either.
+            Match.objects.filter(
+                cohort=cohort, mentee=mentee, mentor=mentor, status=Match.Status.PROPOSED
+            ).delete()
+    return rule
+
+
+def pair_rule_clear(*, cohort: Cohort, mentee_id: int, mentor_id: int) -> None:
+    PairRule.objects.filter(cohort=cohort, mentee_id=mentee_id, mentor_id=mentor_id).delete()
+
+
+def match_run_start(*, cohort: Cohort, user: User | None) -> MatchRun:
+    """Run now for small pools; queue a Celery task for large ones (the board polls)."""
+    pool_size = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ACCEPTED).count()
+    if pool_size <= SYNCHRONOUS_POOL_LIMIT:
+        return match_run_execute(cohort=cohort, user=user)
+    from matching.tasks import run_matching  # tasks import this module
+
+    run = MatchRun.objects.create(cohort=cohort, started_by=user)
+    transaction.on_commit(lambda: run_matching.delay(run.pk))
+    return run
+
+
+# Pools up to this many participants are matched within the request (well under a second).
+SYNCHRONOUS_POOL_LIMIT = 2000

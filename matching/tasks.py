@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from matching import services
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_match_published(match_id: int) -> bool:
+    return services.match_published_notify(match_id=match_id)
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def run_matching(run_id: int) -> bool:
+    """Match a large pool off the web request; the board polls until the run is done."""
+    from matching.models import MatchRun
+
+    claimed = MatchRun.objects.filter(pk=run_id, status=MatchRun.Status.RUNNING, stats={}).update(
+        stats={"started": True}
+    )
+    if not claimed:
+        return False  # a redelivered task: another worker has this run
+    run = MatchRun.objects.select_related("cohort__program", "started_by").get(pk=run_id)
+    services.match_run_execute(cohort=run.cohort, user=run.started_by, run=run)
+    return True

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("manage/cohorts/<slug:slug>/matching/", views.board, name="board"),
+    path("manage/cohorts/<slug:slug>/matching/run/", views.run, name="run"),
+    path("manage/cohorts/<slug:slug>/matching/pair/", views.pair, name="pair"),
+    path("manage/cohorts/<slug:slug>/matching/publish/", views.publish, name="publish"),
+    path("manage/cohorts/<slug:slug>/matching/<int:pk>/end/", views.end, name="end"),
+]

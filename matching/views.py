@@ -1,0 +1,111 @@
+"""The matching board: a cohort's admins run, review, adjust and publish matches."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from matching.models import Match, PairRule
+from matching.selectors import cohort_board
+from matching.services import (
+    MatchingRefused,
+    match_end,
+    match_run_start,
+    matches_publish,
+    pair_rule_clear,
+    pair_rule_set,
+)
+from programs.access import get_cohort_for_manager, program_manager_required
+
+
+@require_GET
+@program_manager_required
+def board(request, slug):
+    cohort = get_cohort_for_manager(request.user, slug)
+    board = cohort_board(cohort)
+    context = {"cohort": cohort, "program": cohort.program, "board": board}
+    if request.htmx:
+        if not board.running:
+            return HttpResponseClientRefresh()  # the run is done: show its proposals
+        return render(request, "matching/board.html#run-status", context)
+    return render(request, "matching/board.html", context)
+
+
+@require_POST
+@program_manager_required
+def run(request, slug):
+    cohort = get_cohort_for_manager(request.user, slug)
+    started = match_run_start(cohort=cohort, user=request.user)
+    if started.status == started.Status.RUNNING:
+        messages.info(request, "Matching is running; this page updates when it is done.")
+    else:
+        matched = int(started.stats.get("matched", 0))
+        messages.success(
+            request, f"Matching done: {matched} proposals. They are drafts until you publish."
+        )
+    return redirect("matching:board", slug=cohort.slug)
+
+
+@require_POST
+@program_manager_required
+def pair(request, slug):
+    """Lock, exclude or release one (mentee, mentor) pair."""
+    cohort = get_cohort_for_manager(request.user, slug)
+    action = request.POST.get("action", "")
+    try:
+        mentee_id = int(request.POST.get("mentee", ""))
+        mentor_id = int(request.POST.get("mentor", ""))
+    except ValueError:
+        messages.error(request, "Choose a pair first.")
+        return redirect("matching:board", slug=cohort.slug)
+    get_object_or_404(cohort.enrollments, pk=mentee_id)
+    get_object_or_404(cohort.enrollments, pk=mentor_id)
+    if action in (PairRule.Kind.LOCK, PairRule.Kind.EXCLUDE):
+        pair_rule_set(
+            cohort=cohort, mentee_id=mentee_id, mentor_id=mentor_id, kind=action, user=request.user
+        )
+        messages.success(
+            request,
+            "Pair locked: every run keeps it."
+            if action == PairRule.Kind.LOCK
+            else "Pair excluded: it will never be proposed. Run matching again to fill the gap.",
+        )
+    elif action == "clear":
+        pair_rule_clear(cohort=cohort, mentee_id=mentee_id, mentor_id=mentor_id)
+        messages.success(request, "The pair is free again: the next run decides.")
+    else:
+        messages.error(request, "Unknown action.")
+    return redirect("matching:board", slug=cohort.slug)
+
+
+@require_POST
+@program_manager_required
+def publish(request, slug):
+    cohort = get_cohort_for_manager(request.user, slug)
+    try:
+        published = matches_publish(cohort=cohort, user=request.user)
+    except MatchingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Published {len(published)} matches. Both sides of each get an email."
+        )
+    return redirect("matching:board", slug=cohort.slug)
+
+
+@require_POST
+@program_manager_required
+def end(request, slug, pk):
+    cohort = get_cohort_for_manager(request.user, slug)
+    match = get_object_or_404(Match, cohort=cohort, pk=pk)
+    try:
+        match_end(match=match, user=request.user, reason=request.POST.get("reason", ""))
+    except MatchingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Match ended. {match.mentee.person} is back in the pool for the next run."
+        )
+    return redirect("matching:board", slug=cohort.slug)
