@@ -7,6 +7,7 @@ The engine (matching/engine.py) knows nothing of Django; this module turns a coh
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -409,3 +410,96 @@ def match_run_start(*, cohort: Cohort, user: User | None) -> MatchRun:
 
 # Pools up to this many participants are matched within the request (well under a second).
 SYNCHRONOUS_POOL_LIMIT = 2000
+
+
+@dataclass
+class MoveOption:
+    """A mentor the admin could move a mentee to, with what that would mean."""
+
+    mentor: Enrollment
+    score: float
+    reasons: list[str]
+    breakdown: dict[str, float]
+    broken: list[str]  # rules the pair breaks, in plain words
+    places_left: int  # the mentor's capacity minus the drafts and locks already on them
+    current: bool
+
+
+def _scored_pool(cohort: Cohort):
+    loaded = pool_load(cohort=cohort)
+    scores = engine.score_pool(loaded.pool, cohort_rules(cohort), cohort_weights(cohort))
+    return loaded, scores
+
+
+def move_options(*, match: Match, limit: int = 15) -> list[MoveOption]:
+    """The mentors a proposed match's mentee could move to, best score first (the current
+    one included), each with the rules the pair would break and the places left."""
+    from matching.explain import RULE_NAMES
+
+    loaded, scores = _scored_pool(match.cohort)
+    i = next((k for k, e in enumerate(loaded.mentees) if e.pk == match.mentee_id), None)
+    if i is None:
+        return []
+    taken = Counter(
+        Match.objects.filter(cohort=match.cohort, status=Match.Status.PROPOSED)
+        .exclude(pk=match.pk)
+        .values_list("mentor_id", flat=True)
+    )
+    order = np.argsort(-scores.score[i], kind="stable")
+    options = []
+    for j in order[: max(limit, 1)].tolist() + [
+        k for k, e in enumerate(loaded.mentors) if e.pk == match.mentor_id
+    ]:
+        mentor = loaded.mentors[j]
+        if (
+            any(o.mentor.pk == mentor.pk for o in options)
+            or mentor.person_id == match.mentee.person_id
+        ):
+            continue
+        proposal = engine.pair_proposal(scores, i, j)
+        options.append(
+            MoveOption(
+                mentor=mentor,
+                score=float(proposal.score),
+                reasons=list(proposal.reasons),
+                breakdown={k: round(float(v), 2) for k, v in proposal.breakdown.items()},
+                broken=[RULE_NAMES[r] for r in scores.broken_rules(i, j)],
+                places_left=int(loaded.pool.capacity[j]) - taken[mentor.pk],
+                current=mentor.pk == match.mentor_id,
+            )
+        )
+    return sorted(options, key=lambda o: -o.score)
+
+
+def match_move(*, match: Match, mentor_id: int, user: User, confirmed: bool) -> list[str]:
+    """Move a proposed match's mentee to another mentor and lock the new pair, so re-runs
+    keep it. Returns the warnings that need the admin's confirmation (rules the pair breaks, a
+    full mentor); nothing is changed until ``confirmed`` is given for them."""
+    if match.status != Match.Status.PROPOSED:
+        raise MatchingRefused("Only a draft proposal can be moved; end an active match instead.")
+    option = next(
+        (o for o in move_options(match=match, limit=10_000) if o.mentor.pk == mentor_id), None
+    )
+    if option is None:
+        raise MatchingRefused("That mentor is not in this cohort's pool.")
+    warnings = [f"It breaks the {rule}." for rule in option.broken]
+    if option.places_left <= 0 and not option.current:
+        warnings.append(f"{option.mentor.person} has no place left: they would take one more.")
+    if warnings and not confirmed:
+        return warnings
+    with transaction.atomic():
+        pair_rule_set(
+            cohort=match.cohort,
+            mentee_id=match.mentee_id,
+            mentor_id=mentor_id,
+            kind=PairRule.Kind.LOCK,
+            user=user,
+        )
+        Match.objects.filter(pk=match.pk).update(
+            mentor_id=mentor_id,
+            score=round(option.score, 2),
+            reasons=option.reasons,
+            breakdown=option.breakdown,
+        )
+    match.refresh_from_db()
+    return []

@@ -12,4 +12,5 @@ urlpatterns = [
     path("manage/cohorts/<slug:slug>/matching/pair/", views.pair, name="pair"),
     path("manage/cohorts/<slug:slug>/matching/publish/", views.publish, name="publish"),
     path("manage/cohorts/<slug:slug>/matching/<int:pk>/end/", views.end, name="end"),
+    path("manage/cohorts/<slug:slug>/matching/<int:pk>/move/", views.move, name="move"),
 ]

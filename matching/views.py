@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from matching.models import Match, PairRule
@@ -12,8 +12,10 @@ from matching.selectors import cohort_board
 from matching.services import (
     MatchingRefused,
     match_end,
+    match_move,
     match_run_start,
     matches_publish,
+    move_options,
     pair_rule_clear,
     pair_rule_set,
 )
@@ -109,3 +111,49 @@ def end(request, slug, pk):
             request, f"Match ended. {match.mentee.person} is back in the pool for the next run."
         )
     return redirect("matching:board", slug=cohort.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@program_manager_required
+def move(request, slug, pk):
+    """Move a proposal's mentee to another mentor: new score shown first, rules confirmed."""
+    cohort = get_cohort_for_manager(request.user, slug)
+    match = get_object_or_404(
+        Match.objects.select_related("mentee__person", "mentor__person", "cohort__program"),
+        cohort=cohort,
+        pk=pk,
+        status=Match.Status.PROPOSED,
+    )
+    warnings, chosen = [], None
+    if request.method == "POST":
+        try:
+            chosen = int(request.POST.get("mentor", ""))
+        except ValueError:
+            messages.error(request, "Choose a mentor.")
+        else:
+            try:
+                warnings = match_move(
+                    match=match,
+                    mentor_id=chosen,
+                    user=request.user,
+                    confirmed=request.POST.get("confirm") == "yes",
+                )
+            except MatchingRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                if not warnings:
+                    messages.success(
+                        request,
+                        f"{match.mentee.person} now goes with {match.mentor.person}; the pair is "
+                        "locked, so re-runs keep it.",
+                    )
+                    return redirect("matching:board", slug=cohort.slug)
+    context = {
+        "cohort": cohort,
+        "program": cohort.program,
+        "match": match,
+        "options": move_options(match=match),
+        "warnings": warnings,
+        "chosen": chosen,
+    }
+    return render(request, "matching/move.html", context, status=409 if warnings else 200)

@@ -162,3 +162,64 @@ def test_hr_and_staff_can_open_the_board(client, pool, hr_user):
     for user in (hr_user, staff):
         client.force_login(user)
         assert client.get(url("board", cohort)).status_code == 200
+
+
+def test_moving_to_a_compatible_mentor_with_room_locks_the_new_pair(admin_client, pool):
+    cohort, mentees, mentors = pool
+    extra = make_enrollment(
+        cohort=cohort, person=make_user(level=5), role="mentor", languages=["English"]
+    )
+    admin_client.post(url("run", cohort))
+    match = Match.objects.get(mentee=mentees[0])
+    target = extra if match.mentor != extra else mentors[0]
+    page = admin_client.get(url("move", cohort, pk=match.pk))
+    assert page.status_code == 200 and target.person.get_full_name() in page.content.decode()
+    response = admin_client.post(url("move", cohort, pk=match.pk), {"mentor": target.pk})
+    assert response.status_code == 302
+    match.refresh_from_db()
+    assert match.mentor == target and match.breakdown
+    assert PairRule.objects.get(mentee=mentees[0]).kind == "lock"
+
+
+def test_moving_against_a_rule_needs_confirmation_then_survives_reruns(admin_client, pool):
+    cohort, mentees, _ = pool
+    boss = make_enrollment(
+        cohort=cohort, person=mentees[0].person.manager or make_user(level=6), role="mentor"
+    )
+    mentees[0].person.manager = boss.person
+    mentees[0].person.save()
+    admin_client.post(url("run", cohort))
+    match = Match.objects.get(mentee=mentees[0])
+    assert match.mentor != boss  # the management-chain rule keeps them apart
+
+    asked = admin_client.post(url("move", cohort, pk=match.pk), {"mentor": boss.pk})
+    assert asked.status_code == 409
+    assert "management-chain rule" in asked.content.decode()
+    match.refresh_from_db()
+    assert match.mentor != boss and not PairRule.objects.exists()
+
+    admin_client.post(url("move", cohort, pk=match.pk), {"mentor": boss.pk, "confirm": "yes"})
+    match.refresh_from_db()
+    assert match.mentor == boss
+    admin_client.post(url("run", cohort))
+    assert Match.objects.get(mentee=mentees[0], status="proposed").mentor == boss
+
+
+def test_only_draft_proposals_can_be_moved(admin_client, pool):
+    cohort, mentees, _ = pool
+    admin_client.post(url("run", cohort))
+    admin_client.post(url("publish", cohort))
+    match = Match.objects.get(mentee=mentees[0])
+    assert admin_client.get(url("move", cohort, pk=match.pk)).status_code == 404
+
+
+def test_outsiders_cannot_move(client, pool, other_program_admin):
+    cohort, mentees, mentors = pool
+    match = Match.objects.create(cohort=cohort, mentee=mentees[0], mentor=mentors[0])
+    client.force_login(other_program_admin)
+    assert client.get(url("move", cohort, pk=match.pk)).status_code == 404
+    assert (
+        client.post(url("move", cohort, pk=match.pk), {"mentor": mentors[1].pk}).status_code == 404
+    )
+    match.refresh_from_db()
+    assert match.mentor == mentors[0]
