@@ -28,5 +28,5 @@ def run_matching(run_id: int) -> bool:
     if not claimed:
         return False  # a redelivered task: another worker has this run
     run = MatchRun.objects.select_related("cohort__program", "started_by").get(pk=run_id)
-    services.match_run_execute(cohort=run.cohort, user=run.started_by, run=run)
+    services.match_run_execute(cohort=run.cohort, user=run.started_by, run=run, thorough=True)
     return True

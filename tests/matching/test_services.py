@@ -251,3 +251,28 @@ def test_match_command_reports_writes_csv_and_publishes(
 def test_match_command_refuses_an_unknown_cohort():
     with pytest.raises(CommandError, match="No cohort"):
         call_command("match", "no-such-cohort", stdout=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_pool_is_matched_by_a_real_worker_and_the_board_sees_it_running(
+    pool_cohort, celery_worker_queue, monkeypatch
+):
+    from matching import services
+    from matching.tasks import run_matching
+    from tests.conftest import wait_until
+
+    monkeypatch.setattr(services, "SYNCHRONOUS_POOL_LIMIT", 0)
+    monkeypatch.setattr(
+        run_matching,
+        "delay",
+        lambda run_id: run_matching.apply_async((run_id,), queue=celery_worker_queue),
+    )
+    enrol(pool_cohort, "mentee", level=2)
+    enrol(pool_cohort, "mentor", level=5)
+    run = services.match_run_start(cohort=pool_cohort, user=None)
+    assert run.status == MatchRun.Status.RUNNING  # the board polls this row
+    wait_until(
+        lambda: MatchRun.objects.get(pk=run.pk).status == MatchRun.Status.DONE,
+        message="the worker to finish the run",
+    )
+    assert Match.objects.filter(cohort=pool_cohort, status="proposed", run=run).count() == 1
