@@ -513,3 +513,74 @@ def match_move(*, match: Match, mentor_id: int, user: User, confirmed: bool) -> 
         )
     match.refresh_from_db()
     return []
+
+
+@dataclass
+class Waiting:
+    """A mentee in the pool with no proposal, and the best mentors who still have room."""
+
+    mentee: Enrollment
+    suggestions: list[MoveOption]
+
+
+def waiting_mentees(*, cohort: Cohort, limit: int = 3) -> list[Waiting]:
+    """Mentees in the pool without a draft (for example after their match ended), each with
+    the mentors who could take them now, best first: the admin's rematch shortlist."""
+    proposed = Match.objects.filter(cohort=cohort, status=Match.Status.PROPOSED)
+    drafted = set(proposed.values_list("mentee_id", flat=True))
+    loaded = pool_load(cohort=cohort)
+    waiting = [i for i, e in enumerate(loaded.mentees) if e.pk not in drafted]
+    if not waiting or not loaded.mentors or loaded.peer:
+        return [Waiting(mentee=loaded.mentees[i], suggestions=[]) for i in waiting]
+    scores = engine.score_pool(loaded.pool, cohort_rules(cohort), cohort_weights(cohort))
+    taken = Counter(proposed.values_list("mentor_id", flat=True))
+    load = np.array([taken[e.pk] for e in loaded.mentors], dtype=np.int64)
+    out = []
+    for i in waiting:
+        suggestions = [
+            MoveOption(
+                mentor=loaded.mentors[p.mentor],
+                score=float(p.score),
+                reasons=list(p.reasons),
+                breakdown={k: round(float(v), 2) for k, v in p.breakdown.items()},
+                broken=[],
+                places_left=int(loaded.pool.capacity[p.mentor] - load[p.mentor]),
+                current=False,
+            )
+            for p in engine.suggest_mentors(scores, i, mentor_load=load, limit=limit)
+        ]
+        out.append(Waiting(mentee=loaded.mentees[i], suggestions=suggestions))
+    return out
+
+
+def match_propose(*, cohort: Cohort, mentee_id: int, mentor_id: int, user: User) -> Match:
+    """Propose (and lock) one pair from the rematch shortlist."""
+    option = next(
+        (
+            s
+            for w in waiting_mentees(cohort=cohort, limit=10_000)
+            if w.mentee.pk == mentee_id
+            for s in w.suggestions
+            if s.mentor.pk == mentor_id
+        ),
+        None,
+    )
+    if option is None:
+        raise MatchingRefused("That pair is not available: run matching again or move a mentee.")
+    with transaction.atomic():
+        pair_rule_set(
+            cohort=cohort,
+            mentee_id=mentee_id,
+            mentor_id=mentor_id,
+            kind=PairRule.Kind.LOCK,
+            user=user,
+        )
+        return Match.objects.create(
+            cohort=cohort,
+            mentee_id=mentee_id,
+            mentor_id=mentor_id,
+            status=Match.Status.PROPOSED,
+            score=round(option.score, 2),
+            breakdown=option.breakdown,
+            reasons=option.reasons,
+        )

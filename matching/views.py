@@ -13,11 +13,13 @@ from matching.services import (
     MatchingRefused,
     match_end,
     match_move,
+    match_propose,
     match_run_start,
     matches_publish,
     move_options,
     pair_rule_clear,
     pair_rule_set,
+    waiting_mentees,
 )
 from programs.access import get_cohort_for_manager, program_manager_required
 
@@ -28,6 +30,12 @@ def board(request, slug):
     cohort = get_cohort_for_manager(request.user, slug)
     board = cohort_board(cohort)
     context = {"cohort": cohort, "program": cohort.program, "board": board}
+    if not request.htmx:
+        unmatched = {e.pk for e, _ in board.unmatched}
+        # Mentees the latest run explained already are listed there; these are the others.
+        context["waiting"] = [
+            w for w in waiting_mentees(cohort=cohort) if w.mentee.pk not in unmatched
+        ]
     if request.htmx:
         if not board.running:
             return HttpResponseClientRefresh()  # the run is done: show its proposals
@@ -74,6 +82,15 @@ def pair(request, slug):
             if action == PairRule.Kind.LOCK
             else "Pair excluded: it will never be proposed. Run matching again to fill the gap.",
         )
+    elif action == "propose":
+        try:
+            match_propose(
+                cohort=cohort, mentee_id=mentee_id, mentor_id=mentor_id, user=request.user
+            )
+        except MatchingRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Proposed and locked. Publish when you are ready.")
     elif action == "clear":
         pair_rule_clear(cohort=cohort, mentee_id=mentee_id, mentor_id=mentor_id)
         messages.success(request, "The pair is free again: the next run decides.")

@@ -223,3 +223,26 @@ def test_outsiders_cannot_move(client, pool, other_program_admin):
     )
     match.refresh_from_db()
     assert match.mentor == mentors[0]
+
+
+def test_after_a_match_ends_the_board_suggests_mentors_to_rematch(admin_client, pool):
+    cohort, mentees, _ = pool
+    extra = make_enrollment(
+        cohort=cohort, person=make_user(level=5), role="mentor", languages=["English"]
+    )
+    admin_client.post(url("run", cohort))
+    admin_client.post(url("publish", cohort))
+    match = Match.objects.get(mentee=mentees[0])
+    admin_client.post(url("end", cohort, pk=match.pk), {"reason": "Different expectations"})
+
+    body = admin_client.get(url("board", cohort)).content.decode()
+    assert "Waiting for a mentor (1)" in body
+    assert f"Propose {mentees[0].person.get_full_name()} with" in body
+
+    admin_client.post(
+        url("pair", cohort), {"mentee": mentees[0].pk, "mentor": extra.pk, "action": "propose"}
+    )
+    new = Match.objects.get(mentee=mentees[0], status="proposed")
+    assert new.mentor == extra and new.score > 0 and new.reasons
+    assert PairRule.objects.get(mentee=mentees[0]).kind == "lock"
+    assert "Waiting for a mentor" not in admin_client.get(url("board", cohort)).content.decode()
