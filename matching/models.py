@@ -132,3 +132,97 @@ class PairRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.mentee.person} with {self.mentor.person}"
+
+
+class MentorRequest(models.Model):
+    """Self-select mode: a mentee asks a mentor, up to three mentors in order of preference.
+
+    One request per mentee is ``pending`` at a time (the mentor sees it); the later choices
+    wait as ``queued``. When the pending one is declined or expires, the next choice becomes
+    pending and its ``expires_at`` starts then. Accepting makes an active ``Match`` and
+    supersedes the mentee's other open requests.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for an earlier choice"
+        PENDING = "pending", "Waiting for the mentor"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Superseded"
+
+    OPEN = (Status.QUEUED, Status.PENDING)
+    MAX_CHOICES = 3
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="mentor_requests")
+    mentee = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="mentor_requests_sent"
+    )
+    mentor = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="mentor_requests_received"
+    )
+    rank = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Why it closed, in plain words for the mentee ("The mentor's places are all taken.").
+    outcome = models.CharField(max_length=200, blank=True)
+    match = models.ForeignKey(
+        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)  # when it became pending
+    expires_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["mentee", "rank", "-created_at"]
+        constraints = [
+            # Asked once: a mentor who declined (or let it expire) is not asked again.
+            models.UniqueConstraint(
+                fields=["mentee", "mentor"],
+                condition=~Q(status__in=["withdrawn", "superseded"]),
+                name="mentor_request_once_per_pair",
+            ),
+            models.UniqueConstraint(
+                fields=["mentee", "rank"],
+                condition=Q(status__in=["queued", "pending"]),
+                name="mentor_request_open_rank_once",
+            ),
+            # One request in front of a mentor at a time, per mentee.
+            models.UniqueConstraint(
+                fields=["mentee"],
+                condition=Q(status="pending"),
+                name="mentor_request_one_pending_per_mentee",
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__gte=1) & Q(rank__lte=3), name="mentor_request_rank_1_to_3"
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentee=F("mentor")), name="mentor_request_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "queued",
+                        "pending",
+                        "accepted",
+                        "declined",
+                        "expired",
+                        "withdrawn",
+                        "superseded",
+                    ]
+                ),
+                name="mentor_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(expires_at__isnull=False),
+                name="mentor_request_pending_expires",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["mentor", "status"], name="mentor_request_mentor_status"),
+            models.Index(fields=["status", "expires_at"], name="mentor_request_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Request {self.rank} from {self.mentee_id} to {self.mentor_id} ({self.status})"

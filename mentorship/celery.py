@@ -15,8 +15,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 app = Celery("mentorship")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task modules beside an app's tasks.py that autodiscovery does not import.
+app.conf.imports = ("matching.tasks_requests",)
 
 app.conf.beat_schedule = {
+    "expire-mentor-requests": {
+        "task": "matching.tasks_requests.expire_mentor_requests",
+        "schedule": crontab(minute="*/5"),
+    },
     "deactivate-leavers": {
         "task": "people.tasks.deactivate_leavers",
         "schedule": crontab(minute=5),

@@ -25,5 +25,6 @@ urlpatterns = [
     path("directory/", include("people.urls")),
     path("", include("programs.urls")),
     path("", include("matching.urls")),
+    path("", include("matching.urls_requests")),
     path("admin/", admin.site.urls),
 ]

@@ -204,7 +204,13 @@ COHORT_FIELDSETS = [
         "Meetings and capacity",
         "How often pairs are expected to meet, and how many mentees a mentor takes on. "
         "Mentors choose their own capacity up to the maximum.",
-        ["cadence_days", "default_mentor_capacity", "max_mentor_capacity", "matching_mode"],
+        [
+            "cadence_days",
+            "default_mentor_capacity",
+            "max_mentor_capacity",
+            "matching_mode",
+            "request_expiry_days",
+        ],
     ),
     (
         "Matching rules",
@@ -255,6 +261,7 @@ class CohortForm(forms.ModelForm):
             "default_mentor_capacity": "Default mentor capacity",
             "max_mentor_capacity": "Maximum mentor capacity",
             "matching_mode": "Matching mode",
+            "request_expiry_days": "Days a mentor has to answer a request",
             "rule_exclude_same_department": "Never pair people from the same department",
             "rule_exclude_management_chain": "Never pair a mentee with someone in their "
             "management chain",
@@ -289,6 +296,8 @@ class CohortForm(forms.ModelForm):
             "reverse programs); 0 for no minimum.",
             "rule_max_timezone_diff_hours": "Leave empty for no limit.",
             "rule_require_shared_language": "People who gave no languages are not held to it.",
+            "request_expiry_days": "Self-select mode: an unanswered request passes to the "
+            "mentee's next choice after this many days (1 to 30).",
             "rule_allow_repeat_pairs": "Off: people get a new mentor each time.",
         }
         widgets = {
@@ -299,10 +308,16 @@ class CohortForm(forms.ModelForm):
             "ends_on": DateInput(),
         }
 
+    def clean_request_expiry_days(self):
+        value = self.cleaned_data.get("request_expiry_days")
+        return self.instance.request_expiry_days if value is None else value
+
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
         self.program = program
         self.creating = self.instance.pk is None
+        # Only self-select cohorts use it: left empty, it keeps its current value.
+        self.fields["request_expiry_days"].required = False
         if not self.creating:
             del self.fields["slug"]
         for name in ("rule_min_level_gap", "rule_max_timezone_diff_hours", *Cohort.WEIGHT_FIELDS):

@@ -103,6 +103,12 @@ class Cohort(models.Model):
     matching_mode = models.CharField(
         max_length=16, choices=MatchingMode.choices, default=MatchingMode.ADMIN
     )
+    request_expiry_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Self-select: days a mentor has to answer a request before it passes to the "
+        "mentee's next choice",
+    )
 
     # Matching rules: pairs that break one are never proposed.
     rule_exclude_same_department = models.BooleanField(default=False)

@@ -127,6 +127,7 @@ COHORT_FIELDS = (
     "default_mentor_capacity",
     "max_mentor_capacity",
     "matching_mode",
+    "request_expiry_days",
     "rule_exclude_same_department",
     "rule_exclude_management_chain",
     "rule_require_shared_language",
