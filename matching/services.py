@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from matching import engine
-from matching.models import Match, MatchRun, PairRule
+from matching.models import Match, MatchRun, MentorRequest, PairRule
 from matching.pool import (
     FORMAT_EITHER,
     FORMAT_IN_PERSON,
@@ -197,6 +197,16 @@ def pool_load(*, cohort: Cohort) -> LoadedPool:
                 (i, j) for i in mentee_by_person.get(a, ()) for j in mentor_by_person.get(b, ())
             )
 
+    # Self-select requests still open rank the mentee's mentors (the mentee-ranking criterion).
+    rankings: dict[int, list[int]] = {}
+    open_requests = MentorRequest.objects.filter(
+        cohort=cohort, status__in=MentorRequest.OPEN
+    ).order_by("mentee_id", "rank")
+    for mentee_id, mentor_id in open_requests.values_list("mentee_id", "mentor_id"):
+        i, j = mentee_index.get(mentee_id), mentor_index.get(mentor_id)
+        if i is not None and j is not None:
+            rankings.setdefault(i, []).append(j)
+
     excluded, locked = [], []
     for rule in PairRule.objects.filter(cohort=cohort):
         pair = (mentee_index.get(rule.mentee_id), mentor_index.get(rule.mentor_id))
@@ -228,6 +238,7 @@ def pool_load(*, cohort: Cohort) -> LoadedPool:
         previous_pairs=sorted(previous),
         excluded_pairs=excluded,
         locked_pairs=locked,
+        rankings=rankings,
         topic_names=[t.name for t in program_topics],
         language_names=[name.capitalize() for name in languages],
     )

@@ -8,6 +8,7 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from matching.models import Match, MatchRun, PairRule
 from matching.pool import FORMAT_EITHER, FORMAT_REMOTE, FORMAT_UNKNOWN
@@ -276,3 +277,18 @@ def test_a_large_pool_is_matched_by_a_real_worker_and_the_board_sees_it_running(
         message="the worker to finish the run",
     )
     assert Match.objects.filter(cohort=pool_cohort, status="proposed", run=run).count() == 1
+
+
+def test_open_self_select_requests_rank_the_mentees_mentors(pool_cohort):
+    from matching.models import MentorRequest
+
+    mentee = enrol(pool_cohort, "mentee")
+    first, second = enrol(pool_cohort, "mentor"), enrol(pool_cohort, "mentor")
+    enrol(pool_cohort, "mentor")
+    common = {"cohort": pool_cohort, "mentee": mentee}
+    MentorRequest.objects.create(
+        **common, mentor=second, rank=1, status="pending", expires_at=timezone.now()
+    )
+    MentorRequest.objects.create(**common, mentor=first, rank=2, status="queued")
+    pool = pool_load(cohort=pool_cohort).pool
+    assert pool.rankings == {0: [1, 0]}
