@@ -13,6 +13,7 @@ class Board:
     run: MatchRun | None
     proposals: list[Match]
     active: list[Match]
+    ended: list[Match]
     unmatched: list[tuple[Enrollment, str]]
     locked: set[tuple[int, int]]
     excluded: list[PairRule]
@@ -25,8 +26,8 @@ def cohort_board(cohort: Cohort) -> Board:
     running = bool(runs) and runs[0].status == MatchRun.Status.RUNNING
     done = next((r for r in runs if r.status != MatchRun.Status.RUNNING), None)
     matches = list(
-        Match.objects.filter(cohort=cohort, status__in=[Match.Status.PROPOSED, Match.Status.ACTIVE])
-        .select_related("mentee__person", "mentor__person")
+        Match.objects.filter(cohort=cohort)
+        .select_related("mentee__person", "mentor__person", "ended_by")
         .order_by("-score", "id")
     )
     unmatched: list[tuple[Enrollment, str]] = []
@@ -48,6 +49,11 @@ def cohort_board(cohort: Cohort) -> Board:
         run=done,
         proposals=[m for m in matches if m.status == Match.Status.PROPOSED],
         active=[m for m in matches if m.status == Match.Status.ACTIVE],
+        ended=sorted(
+            (m for m in matches if m.status == Match.Status.ENDED),
+            key=lambda m: m.ended_at,
+            reverse=True,
+        ),
         unmatched=unmatched,
         locked=locked,
         excluded=[r for r in rules if r.kind == PairRule.Kind.EXCLUDE],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from matching import views
+from matching import views, views_participant
 
 app_name = "matching"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("manage/cohorts/<slug:slug>/matching/publish/", views.publish, name="publish"),
     path("manage/cohorts/<slug:slug>/matching/<int:pk>/end/", views.end, name="end"),
     path("manage/cohorts/<slug:slug>/matching/<int:pk>/move/", views.move, name="move"),
+    path("enrollments/<int:pk>/match/", views_participant.my_match, name="my_match"),
 ]
