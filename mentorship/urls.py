@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("matching.urls")),
     path("", include("matching.urls_requests")),
+    path("", include("goals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,7 +22,7 @@ from django.db import connection
 from people.models import User
 
 # Factories and fixtures for programs, cohorts and enrollments, shared by every test module.
-pytest_plugins = ["tests.programs.fixtures"]
+pytest_plugins = ["tests.programs.fixtures", "tests.goals.fixtures"]
 
 _serial = itertools.count(1)
 
