@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mentorship.middleware.UserTimezoneMiddleware",
     "mentorship.middleware.NoStoreForAuthenticatedMiddleware",
     "people.middleware.AdminRequiresMFAMiddleware",
 ]

@@ -1,0 +1,274 @@
+"""Reads for pairs: the figures pair health is derived from, in SQL, a fixed number of queries
+whatever the number of pairs; and the pair's timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.health import REVIEW_WAIT_DAYS, HealthReport, pair_health
+from goals.models import AgreementRevision, CheckIn, Goal, GoalEvent, Meeting, Milestone
+from matching.models import Match
+
+# A past meeting's check-in is missing once this long has passed since the meeting started.
+CHECK_IN_GRACE = timedelta(days=1)
+
+
+def _count(queryset: QuerySet, *, by: str = "match") -> Coalesce:
+    """Per-pair count as a correlated subquery (several counts never multiply each other)."""
+    counted = (
+        queryset.filter(**{by: OuterRef("pk")})
+        .order_by()
+        .values(by)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_health_figures(matches: QuerySet[Match], *, now: datetime | None = None) -> QuerySet:
+    """Annotate pairs with what their health and the admins' figures are derived from.
+
+    Figures only: dates, counts, ratings. Nothing here carries text of the pair's.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    held = Meeting.objects.filter(status=Meeting.Status.SCHEDULED, starts_at__lte=now)
+    confirmed = AgreementRevision.objects.filter(
+        match=OuterRef("pk"),
+        mentee_confirmed_at__isnull=False,
+        mentor_confirmed_at__isnull=False,
+    ).order_by("-number")
+    return matches.annotate(
+        agreed_cadence=Subquery(confirmed.values("cadence_days")[:1]),
+        last_met_at=Subquery(
+            held.filter(match=OuterRef("pk")).order_by("-starts_at").values("starts_at")[:1]
+        ),
+        next_meeting_at=Subquery(
+            Meeting.objects.filter(
+                match=OuterRef("pk"), status=Meeting.Status.SCHEDULED, starts_at__gt=now
+            )
+            .order_by("starts_at")
+            .values("starts_at")[:1]
+        ),
+        meetings_held=_count(held),
+        missing_check_ins=_count(
+            held.filter(starts_at__lte=now - CHECK_IN_GRACE, check_in__isnull=True)
+        ),
+        check_ins_written=_count(CheckIn.objects.all()),
+        check_ins_reviewed=_count(CheckIn.objects.filter(reviewed_at__isnull=False)),
+        waiting_reviews=_count(
+            CheckIn.objects.filter(
+                reviewed_at__isnull=True,
+                submitted_at__lte=now - timedelta(days=REVIEW_WAIT_DAYS),
+            )
+        ),
+        mean_usefulness=Subquery(
+            CheckIn.objects.filter(match=OuterRef("pk"))
+            .order_by()
+            .values("match")
+            .annotate(mean=Avg("usefulness"))
+            .values("mean")
+        ),
+        goals_agreed=_count(Goal.objects.filter(status__in=Goal.COUNTED)),
+        goals_achieved=_count(Goal.objects.filter(status=Goal.Status.ACHIEVED)),
+        overdue_milestones=_count(
+            Milestone.objects.filter(
+                goal__status=Goal.Status.AGREED, done_at__isnull=True, due_on__lt=today
+            ),
+            by="goal__match",
+        ),
+    )
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    return timezone.localdate(moment) if moment else None
+
+
+def health_of(match: Match, *, today: date | None = None) -> HealthReport:
+    """The health of a pair annotated by ``with_health_figures``."""
+    today = today or timezone.localdate()
+    started = match.cohort.starts_on
+    if match.published_at:
+        started = max(started, timezone.localdate(match.published_at))
+    return pair_health(
+        today=today,
+        started_on=started,
+        cadence_days=match.agreed_cadence or match.cohort.cadence_days,
+        last_met_on=_local_date(match.last_met_at),
+        next_meeting_on=_local_date(match.next_meeting_at),
+        missing_check_ins=match.missing_check_ins,
+        waiting_reviews=match.waiting_reviews,
+        overdue_milestones=match.overdue_milestones,
+    )
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A pair with its derived health, for lists."""
+
+    match: Match
+    health: HealthReport
+
+
+def pairs_with_health(matches: QuerySet[Match], *, today: date | None = None) -> list[PairRow]:
+    """Pairs with health, the ones most at risk first (then the longest without a meeting)."""
+    rows = [
+        PairRow(match=m, health=health_of(m, today=today))
+        for m in with_health_figures(
+            matches.select_related("cohort__program", "mentee__person", "mentor__person")
+        )
+    ]
+    rows.sort(key=lambda r: (r.health.state.rank, -r.health.days_since_meeting, r.match.pk))
+    return rows
+
+
+def member_pairs(user) -> QuerySet[Match]:
+    """The user's published pairs, active first, newest first."""
+    return (
+        Match.objects.filter(
+            Q(mentee__person=user) | Q(mentor__person=user),
+            status__in=[Match.Status.ACTIVE, Match.Status.ENDED],
+        )
+        .select_related("cohort__program", "mentee__person", "mentor__person")
+        .order_by("status", "-published_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # agreement, meeting, check_in, review, goal
+    text: str
+    url: str = ""
+    future: bool = False
+
+
+def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
+    """The pair's history in time order (newest first), upcoming meetings on top.
+
+    For the pair's own eyes: it names goals and people, never private notes. A fixed number of
+    queries (one per source), each bounded by ``limit``.
+    """
+    now = timezone.now()
+    items: list[TimelineItem] = []
+    names = {
+        match.mentee.person_id: match.mentee.person.get_full_name(),
+        match.mentor.person_id: match.mentor.person.get_full_name(),
+    }
+
+    def who(user_id) -> str:
+        return names.get(user_id, "Someone")
+
+    for rev in match.agreement_revisions.order_by("-number")[:limit]:
+        items.append(
+            TimelineItem(
+                at=rev.created_at,
+                kind="agreement",
+                text=(
+                    f"{who(rev.created_by_id)} wrote the agreement"
+                    if rev.number == 1
+                    else f"{who(rev.created_by_id)} revised the agreement (version {rev.number})"
+                ),
+                url=reverse("goals:agreement", args=[match.pk]),
+            )
+        )
+        if rev.is_confirmed:
+            items.append(
+                TimelineItem(
+                    at=max(rev.mentee_confirmed_at, rev.mentor_confirmed_at),
+                    kind="agreement",
+                    text=f"Both confirmed version {rev.number} of the agreement",
+                    url=reverse("goals:agreement", args=[match.pk]),
+                )
+            )
+    meetings = match.meetings.select_related("check_in").order_by("-starts_at")[:limit]
+    for meeting in meetings:
+        url = reverse("goals:meeting", args=[match.pk, meeting.pk])
+        future = meeting.starts_at > now
+        if meeting.status == Meeting.Status.CANCELLED:
+            text = "Meeting cancelled"
+        elif future:
+            text = "Meeting booked"
+        else:
+            text = "Meeting"
+        items.append(
+            TimelineItem(at=meeting.starts_at, kind="meeting", text=text, url=url, future=future)
+        )
+        check_in = getattr(meeting, "check_in", None)
+        if check_in is not None:
+            items.append(
+                TimelineItem(
+                    at=check_in.submitted_at,
+                    kind="check_in",
+                    text=(
+                        f"{who(check_in.author_id)} wrote the check-in "
+                        f"(useful: {check_in.usefulness} of 5)"
+                    ),
+                    url=url,
+                )
+            )
+            if check_in.reviewed_at:
+                items.append(
+                    TimelineItem(
+                        at=check_in.reviewed_at,
+                        kind="review",
+                        text=f"{who(check_in.reviewed_by_id)} reviewed the check-in",
+                        url=url,
+                    )
+                )
+    events = (
+        GoalEvent.objects.filter(goal__match=match)
+        .select_related("goal")
+        .order_by("-at", "-id")[:limit]
+    )
+    for event in events:
+        items.append(
+            TimelineItem(
+                at=event.at,
+                kind="goal",
+                text=_goal_event_text(event, who(event.actor_id)),
+                url=reverse("goals:goal", args=[match.pk, event.goal_id]),
+            )
+        )
+    items.sort(key=lambda item: (item.future, item.at), reverse=True)
+    return items[:limit]
+
+
+def _goal_event_text(event, actor: str) -> str:
+    title = f"“{event.goal.title}”"
+    kind = event.kind
+    if kind == GoalEvent.Kind.CREATED:
+        return f"{actor} drafted the goal {title}"
+    if kind == GoalEvent.Kind.PROPOSED:
+        return f"{actor} sent the goal {title} for agreement"
+    if kind == GoalEvent.Kind.AGREED:
+        return f"{actor} agreed the goal {title}"
+    if kind == GoalEvent.Kind.CHANGES_REQUESTED:
+        return f"{actor} asked for changes to the goal {title}"
+    if kind == GoalEvent.Kind.TARGET:
+        return f"{actor} changed the target of {title}"
+    if kind == GoalEvent.Kind.MILESTONE_DONE:
+        return f"{actor} completed a milestone of {title}"
+    if kind == GoalEvent.Kind.PROGRESS:
+        percent = event.data.get("percent") if isinstance(event.data, dict) else None
+        suffix = f" ({percent}%)" if percent is not None else ""
+        return f"{actor} logged progress on {title}{suffix}"
+    if kind == GoalEvent.Kind.STATUS:
+        to = dict(Goal.Status.choices).get(event.to_status, event.to_status).lower()
+        return f"{actor} marked {title} {to}"
+    return f"{actor} edited the goal {title}"

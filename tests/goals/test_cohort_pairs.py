@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import CheckIn, Goal, Meeting
+from tests.goals.fixtures import make_pair
+
+SECRET = "my manager keeps taking credit"
+
+
+def url(cohort, **params):
+    base = reverse("goals:cohort_pairs", args=[cohort.slug])
+    return base + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def meet(match, *, days_ago: int, check_in_text: str | None = None, usefulness=4):
+    meeting = Meeting.objects.create(
+        match=match,
+        organizer=match.mentee.person,
+        starts_at=timezone.now() - timedelta(days=days_ago),
+        agenda=f"Agenda: {SECRET}",
+    )
+    if check_in_text is not None:
+        CheckIn.objects.create(
+            meeting=meeting,
+            match=match,
+            author=match.mentee.person,
+            discussed=check_in_text,
+            usefulness=usefulness,
+        )
+    return meeting
+
+
+@pytest.fixture
+def pairs(running_cohort):
+    """Three pairs: one met yesterday, one 20 days ago (overdue), one never (inactive)."""
+    published = timezone.now() - timedelta(days=30)
+    fresh = make_pair(cohort=running_cohort, published_at=published)
+    meet(fresh, days_ago=1, check_in_text=SECRET, usefulness=5)
+    late = make_pair(cohort=running_cohort, published_at=published)
+    meet(late, days_ago=20, check_in_text=SECRET)
+    silent = make_pair(cohort=running_cohort, published_at=published)
+    Goal.objects.create(
+        match=fresh,
+        owner=fresh.mentee,
+        title=f"Goal: {SECRET}",
+        measure_kind="milestones",
+        due_on=timezone.localdate(),
+        status="agreed",
+    )
+    return fresh, late, silent
+
+
+def test_admin_sees_at_risk_pairs_first_without_any_text(admin_client, running_cohort, pairs):
+    fresh, late, silent = pairs
+    response = admin_client.get(url(running_cohort))
+    assert response.status_code == 200
+    rows = list(response.context["page"].object_list)
+    assert [row.match for row in rows] == [silent, late, fresh]
+    assert [row.health.state for row in rows] == ["inactive", "overdue", "on_track"]
+    body = response.content.decode()
+    assert SECRET not in body
+    assert "5.0 of 5" in body  # the fresh pair's rating
+    assert "never" in body
+
+
+def test_filter_at_risk(admin_client, running_cohort, pairs):
+    _fresh, late, silent = pairs
+    response = admin_client.get(url(running_cohort, health="at_risk"))
+    assert [row.match for row in response.context["page"].object_list] == [silent, late]
+
+
+def test_htmx_returns_the_list_only(admin_client, running_cohort, pairs):
+    response = admin_client.get(
+        url(running_cohort, health="on_track"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pairs"
+    )
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b'id="pairs"' in response.content
+
+
+def test_hr_sees_it_too_without_text(hr_client, running_cohort, pairs):
+    response = hr_client.get(url(running_cohort))
+    assert response.status_code == 200
+    assert SECRET not in response.content.decode()
+
+
+def test_outsiders_get_404(client, running_cohort, other_program_admin, alice, pair):
+    client.force_login(other_program_admin)
+    assert client.get(url(running_cohort)).status_code == 404
+    client.force_login(alice)  # a participant of this cohort
+    assert client.get(url(running_cohort)).status_code == 404
+
+
+def test_wrong_method(admin_client, running_cohort):
+    assert admin_client.post(url(running_cohort)).status_code == 405
+
+
+def test_query_count_does_not_grow_with_pairs(
+    admin_client, running_cohort, django_assert_max_num_queries
+):
+    make_pair(cohort=running_cohort)
+    with django_assert_max_num_queries(12) as small:
+        admin_client.get(url(running_cohort))
+    for n in range(15):
+        match = make_pair(cohort=running_cohort)
+        meet(match, days_ago=n, check_in_text="x")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = admin_client.get(url(running_cohort))
+    assert len(response.context["page"].object_list) == 16
