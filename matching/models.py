@@ -173,6 +173,13 @@ class MentorRequest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)  # when it became pending
     expires_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Why the engine suggested this mentor, as the mentee saw it when choosing.
+    reasons = models.JSONField(default=list, blank=True)
+    # Each email is claimed (set) before it is sent, so it goes out once: the mentor's when
+    # the request is put in front of them, the mentee's when it is accepted, declined or
+    # expires.
+    mentor_notified_at = models.DateTimeField(null=True, blank=True)
+    mentee_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["mentee", "rank", "-created_at"]

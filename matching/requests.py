@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from matching import engine
@@ -27,6 +30,8 @@ SUGGESTIONS = 5
 OPEN_MATCH = (Match.Status.PROPOSED, Match.Status.ACTIVE)
 
 NO_PLACE_LEFT = "The mentor's places are all taken."
+MENTOR_DECLINED = "The mentor declined."
+NOT_ANSWERED = "The mentor did not answer in time."
 
 
 class RequestRefused(Exception):
@@ -124,7 +129,7 @@ def mentor_requests_submit(
         raise RequestRefused(f"Choose at most {MentorRequest.MAX_CHOICES} mentors.")
     if len(set(mentor_ids)) != len(mentor_ids):
         raise RequestRefused("Choose each mentor once.")
-    suggested = {s.mentor.pk: s.mentor for s in mentor_suggestions(mentee=mentee)}
+    suggested = {s.mentor.pk: s for s in mentor_suggestions(mentee=mentee)}
     if any(pk not in suggested for pk in mentor_ids):
         raise RequestRefused("Choose among the mentors suggested to you.")
     with transaction.atomic():
@@ -143,7 +148,8 @@ def mentor_requests_submit(
                 MentorRequest(
                     cohort=mentee.cohort,
                     mentee=mentee,
-                    mentor=suggested[pk],
+                    mentor=suggested[pk].mentor,
+                    reasons=suggested[pk].reasons,
                     rank=rank,
                     status=MentorRequest.Status.QUEUED,
                     created_at=now,
@@ -186,6 +192,7 @@ def _pass_on(*, mentee: Enrollment, now: datetime) -> MentorRequest | None:
         )
         if sent:
             req.refresh_from_db()
+            transaction.on_commit(partial(_queue_mentor_email, req.pk))
             return req
     return None
 
@@ -201,6 +208,7 @@ def _close_pending(
     ).update(status=status, decided_at=now, outcome=outcome)
     if closed:
         _pass_on(mentee=mentee, now=now)
+        transaction.on_commit(partial(_queue_mentee_email, request_id))
     return bool(closed)
 
 
@@ -218,7 +226,7 @@ def mentor_request_decline(
             request_id=request_id,
             mentee=req.mentee,
             status=MentorRequest.Status.DECLINED,
-            outcome="The mentor declined.",
+            outcome=MENTOR_DECLINED,
             now=now,
         ):
             raise RequestRefused("This request is no longer waiting for your answer.")
@@ -270,6 +278,7 @@ def mentor_request_accept(
         MentorRequest.objects.filter(pk=req.pk).update(
             status=MentorRequest.Status.ACCEPTED, decided_at=now, match=match
         )
+        transaction.on_commit(partial(_queue_mentee_email, req.pk))
         MentorRequest.objects.filter(mentee=req.mentee, status__in=MentorRequest.OPEN).update(
             status=MentorRequest.Status.SUPERSEDED,
             decided_at=now,
@@ -329,7 +338,7 @@ def mentor_requests_expire(*, now: datetime | None = None) -> int:
                 request_id=pk,
                 mentee=mentee,
                 status=MentorRequest.Status.EXPIRED,
-                outcome="The mentor did not answer in time.",
+                outcome=NOT_ANSWERED,
                 now=now,
             )
     return expired
@@ -354,3 +363,137 @@ def mentor_pending_requests(mentor: Enrollment) -> list[MentorRequest]:
         .prefetch_related("mentee__topics_sought")
         .order_by("expires_at", "pk")
     )
+
+
+# --- Emails: each claimed on its request row before it is sent, so it goes out once ---------
+
+# The mentee hears about a request when the mentor answered it or let it expire; withdrawn
+# and superseded requests were the mentee's own doing (or the accept email covers them).
+ANSWERED = (
+    MentorRequest.Status.ACCEPTED,
+    MentorRequest.Status.DECLINED,
+    MentorRequest.Status.EXPIRED,
+)
+
+
+def _queue_mentor_email(request_id: int) -> None:
+    from matching.tasks_requests import send_mentor_request_received  # tasks import this module
+
+    send_mentor_request_received.delay(request_id)
+
+
+def _queue_mentee_email(request_id: int) -> None:
+    from matching.tasks_requests import send_mentor_request_outcome  # tasks import this module
+
+    send_mentor_request_outcome.delay(request_id)
+
+
+def _local_time(moment: datetime, zone_name: str) -> str:
+    """``moment`` in the reader's own time zone (UTC when theirs is unknown), zone named."""
+    try:
+        zone = ZoneInfo(zone_name) if zone_name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%B %Y, %H:%M} ({zone.key})"
+
+
+def mentor_request_notify_mentor(*, request_id: int) -> bool:
+    """Tell the mentor a request is waiting for their answer, at most once.
+
+    Claimed with a conditional UPDATE first: a retry, a redelivery or a second worker finds
+    it claimed and sends nothing. A request answered or withdrawn before the task ran is not
+    announced. If sending fails the claim is released for the task's retry.
+    """
+    from mentorship.emails import absolute_url, send_templated_email
+
+    claimed = MentorRequest.objects.filter(
+        pk=request_id, status=MentorRequest.Status.PENDING, mentor_notified_at__isnull=True
+    ).update(mentor_notified_at=timezone.now())
+    if not claimed:
+        return False
+    req = (
+        MentorRequest.objects.select_related("cohort__program", "mentee__person", "mentor__person")
+        .prefetch_related("mentee__topics_sought")
+        .get(pk=request_id)
+    )
+    try:
+        send_templated_email(
+            to=req.mentor.person.email,
+            template_prefix="matching/email/request_received",
+            context={
+                "req": req,
+                "mentee": req.mentee,
+                "mentor": req.mentor,
+                "cohort": req.cohort,
+                "program": req.cohort.program,
+                "topics": [t.name for t in req.mentee.topics_sought.all()],
+                "expires": _local_time(req.expires_at, req.mentor.person.timezone),
+                "incoming_url": absolute_url(
+                    reverse("requests:incoming", kwargs={"pk": req.mentor_id})
+                ),
+            },
+        )
+    except Exception:
+        MentorRequest.objects.filter(pk=request_id).update(mentor_notified_at=None)
+        raise
+    return True
+
+
+def mentor_request_notify_mentee(*, request_id: int) -> bool:
+    """Tell the mentee their request was accepted, declined or expired, at most once.
+
+    A decline or an expiry also says where things stand now, read when the email is sent:
+    which choice is being asked, or that none remain and they can choose again.
+    """
+    from mentorship.emails import absolute_url, send_templated_email
+
+    claimed = MentorRequest.objects.filter(
+        pk=request_id, status__in=ANSWERED, mentee_notified_at__isnull=True
+    ).update(mentee_notified_at=timezone.now())
+    if not claimed:
+        return False
+    req = MentorRequest.objects.select_related(
+        "cohort__program", "mentee__person", "mentor__person"
+    ).get(pk=request_id)
+    mentee = req.mentee
+    mine = MentorRequest.objects.filter(mentee=mentee).select_related("mentor__person")
+    context = {
+        "req": req,
+        "mentee": mentee,
+        "mentor": req.mentor,
+        "cohort": req.cohort,
+        "program": req.cohort.program,
+        "accepted": req.status == MentorRequest.Status.ACCEPTED,
+        "what_happened": {
+            MENTOR_DECLINED: "was declined",
+            NOT_ANSWERED: "expired: they did not answer in time",
+            NO_PLACE_LEFT: "was closed: their places are all taken",
+        }.get(req.outcome, "was closed"),
+        "match_url": absolute_url(reverse("matching:my_match", kwargs={"pk": mentee.pk})),
+        "choose_url": absolute_url(reverse("requests:choose", kwargs={"pk": mentee.pk})),
+        "has_mentor": Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists(),
+        "next_request": mine.filter(status=MentorRequest.Status.PENDING).first(),
+        # Later choices closed in the same step because their mentor had no place left.
+        "skipped": list(
+            mine.filter(
+                status=MentorRequest.Status.DECLINED,
+                sent_at__isnull=True,
+                decided_at=req.decided_at,
+            ).order_by("rank")
+        ),
+    }
+    if context["next_request"]:
+        context["next_expires"] = _local_time(
+            context["next_request"].expires_at, mentee.person.timezone
+        )
+    try:
+        send_templated_email(
+            to=mentee.person.email,
+            template_prefix="matching/email/request_answered",
+            context=context,
+        )
+    except Exception:
+        MentorRequest.objects.filter(pk=request_id).update(mentee_notified_at=None)
+        raise
+    return True

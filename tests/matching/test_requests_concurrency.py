@@ -16,6 +16,12 @@ from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def emails_in_process(settings):
+    """These transactions commit: the request emails they queue run here, not on a broker."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 def _race(calls):
     """Run each call in its own thread (its own database connection), released together."""
     barrier = threading.Barrier(len(calls))
