@@ -170,6 +170,15 @@ def cohort_pairs(request, slug):
     counts = dict.fromkeys(Health, 0)
     for row in rows:
         counts[row.health.state] += 1
+    if request.htmx and request.GET.get("summary"):
+        context = {
+            "cohort": cohort,
+            "counts": [(s, counts[s]) for s in Health],
+            "total": len(rows),
+            "at_risk": counts[Health.OVERDUE] + counts[Health.INACTIVE],
+            "at_risk_rows": [row for row in rows if row.health.state.at_risk][:5],
+        }
+        return render(request, "goals/pair/cohort_pairs.html#summary", context)
     state = request.GET.get("health", "")
     if state not in HEALTH_FILTERS:
         state = ""

@@ -112,3 +112,17 @@ def test_query_count_does_not_grow_with_pairs(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = admin_client.get(url(running_cohort))
     assert len(response.context["page"].object_list) == 16
+
+
+def test_cohort_dashboard_loads_the_at_risk_summary(admin_client, running_cohort, pairs):
+    fresh, late, silent = pairs
+    dashboard = admin_client.get(reverse("programs:cohort_dashboard", args=[running_cohort.slug]))
+    assert b"?summary=1" in dashboard.content
+    response = admin_client.get(url(running_cohort, summary=1), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert silent.mentee.person.get_full_name() in body
+    assert late.mentee.person.get_full_name() in body
+    assert fresh.mentee.person.get_full_name() not in body  # on track: not listed
+    assert SECRET not in body

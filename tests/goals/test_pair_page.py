@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import CheckIn, Goal, GoalEvent, Meeting
+from goals.services.agreements import agreement_revise
+from tests.goals.fixtures import make_pair
+
+
+def url(pair):
+    return reverse("goals:pair", args=[pair.pk])
+
+
+@pytest.fixture
+def history(pair, alice, bob):
+    agreement_revise(
+        match=pair,
+        user=alice,
+        cadence_days=14,
+        formats=["video"],
+        confidentiality="Between us.",
+        mentee_expectations="",
+        mentor_expectations="",
+    )
+    goal = Goal.objects.create(
+        match=pair,
+        owner=pair.mentee,
+        title="Give a talk at the all-hands",
+        measure_kind="milestones",
+        due_on=timezone.localdate() + timedelta(days=30),
+        status="agreed",
+        created_by=alice,
+    )
+    GoalEvent.objects.create(goal=goal, actor=bob, kind="agreed", from_status="proposed")
+    past = Meeting.objects.create(
+        match=pair, organizer=alice, starts_at=timezone.now() - timedelta(days=3)
+    )
+    CheckIn.objects.create(
+        meeting=past, match=pair, author=alice, discussed="Talk outline", usefulness=4
+    )
+    upcoming = Meeting.objects.create(
+        match=pair, organizer=bob, starts_at=timezone.now() + timedelta(days=4)
+    )
+    return goal, past, upcoming
+
+
+def test_member_sees_health_goals_meetings_and_timeline(alice_client, pair, history):
+    goal, _past, _upcoming = history
+    response = alice_client.get(url(pair))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "You and Bob Baker" in body
+    assert "Your mentor" in body
+    assert response.context["health"].state == "on_track"
+    assert goal.title in body
+    texts = [item.text for item in response.context["timeline"]]
+    assert texts[0] == "Meeting booked"  # upcoming first
+    assert "Alice Adams wrote the check-in (useful: 4 of 5)" in texts
+    assert "Bob Baker agreed the goal “Give a talk at the all-hands”" in texts
+    assert "Alice Adams wrote the agreement" in texts
+    assert "never the text of goals" in body  # who can see it
+
+
+def test_mentor_sees_the_pair_from_their_side(bob_client, pair, history):
+    response = bob_client.get(url(pair))
+    assert response.status_code == 200
+    assert b"You and Alice Adams" in response.content
+    assert b"Your mentee" in response.content
+    assert b"Read and confirm it" in response.content  # Alice wrote the agreement
+
+
+def test_timeline_and_health_partials_for_htmx(alice_client, pair, history):
+    for part in ("timeline", "health"):
+        response = alice_client.get(url(pair) + f"?part={part}", HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert b"<html" not in response.content
+        assert f'id="{part}"'.encode() in response.content
+
+
+@pytest.mark.parametrize("who", ["charlie", "program_admin", "hr_user"])
+def test_outsiders_get_404(client, pair, other_pair, who, request):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(url(pair)).status_code == 404
+
+
+def test_proposed_match_is_not_a_pair_yet(alice_client, running_cohort, alice):
+    draft = make_pair(cohort=running_cohort, mentee=alice, status="proposed", published_at=None)
+    assert alice_client.get(url(draft)).status_code == 404
+
+
+def test_wrong_method(alice_client, pair):
+    assert alice_client.post(url(pair)).status_code == 405
+
+
+def test_ended_pair_is_readable_without_add_buttons(alice_client, pair, history):
+    pair.status = "ended"
+    pair.ended_at = timezone.now()
+    pair.save()
+    response = alice_client.get(url(pair))
+    assert response.status_code == 200
+    assert b"This pair ended on" in response.content
+    assert b"Schedule a meeting" not in response.content
+
+
+def test_pair_list_shows_each_pair_with_health(alice_client, pair, running_cohort, alice):
+    second = make_pair(cohort=running_cohort, mentor=alice)  # Alice also mentors someone
+    response = alice_client.get(reverse("goals:pair_list"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Bob Baker" in body and second.mentee.person.get_full_name() in body
+    assert "Your mentor" in body and "Your mentee" in body
+
+
+def test_pair_list_query_count_does_not_grow(
+    alice_client, running_cohort, alice, django_assert_max_num_queries
+):
+    make_pair(cohort=running_cohort, mentee=alice)
+    with django_assert_max_num_queries(12) as few:
+        alice_client.get(reverse("goals:pair_list"))
+    for _ in range(6):
+        make_pair(cohort=running_cohort, mentor=alice)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = alice_client.get(reverse("goals:pair_list"))
+    assert len(response.context["pairs"]) == 7
+
+
+def test_pair_page_query_count_does_not_grow_with_history(
+    alice_client, pair, alice, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(30) as few:
+        alice_client.get(url(pair))
+    for n in range(10):
+        meeting = Meeting.objects.create(
+            match=pair, organizer=alice, starts_at=timezone.now() - timedelta(days=n + 1)
+        )
+        CheckIn.objects.create(
+            meeting=meeting, match=pair, author=alice, discussed="x", usefulness=3
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        alice_client.get(url(pair))
