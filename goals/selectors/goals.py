@@ -1,0 +1,55 @@
+"""Reads of a pair's goals: milestone counts and derived percent in one query."""
+
+from __future__ import annotations
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from goals.models import Goal, GoalEvent, GoalTemplate
+from goals.services.goals import goal_percent
+from matching.models import Match
+from programs.models import Program
+
+S = Goal.Status
+
+# Open goals first (those being worked on, then those waiting on someone), closed last.
+STATUS_ORDER = [S.AGREED, S.CHANGES_REQUESTED, S.PROPOSED, S.DRAFT, S.PAUSED, S.ACHIEVED, S.DROPPED]
+
+
+def with_milestone_counts(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    return goals.annotate(
+        milestones_total=Count("milestones"),
+        milestones_done=Count("milestones", filter=Q(milestones__done_at__isnull=False)),
+    )
+
+
+def goals_for_pair(match: Match, *, include_dropped: bool = True) -> list[Goal]:
+    """The pair's goals, each with ``milestones_total``, ``milestones_done`` and ``percent``.
+
+    One query whatever the number of goals and milestones. Ordered open first (agreed, then
+    waiting on someone, drafts, paused), achieved and dropped last; by due date within each.
+    """
+    goals = Goal.objects.filter(match=match).select_related("owner__person")
+    if not include_dropped:
+        goals = goals.exclude(status=S.DROPPED)
+    rank = Case(
+        *[When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)],
+        output_field=IntegerField(),
+    )
+    goals = with_milestone_counts(goals).annotate(status_rank=rank)
+    rows = list(goals.order_by("status_rank", "due_on", "id"))
+    for goal in rows:
+        goal.percent = goal_percent(goal)
+    return rows
+
+
+def goal_history(goal: Goal) -> QuerySet[GoalEvent]:
+    """The goal's events, oldest first, with who did each."""
+    return goal.events.select_related("actor").order_by("at", "id")
+
+
+def goal_templates_for_program(program: Program, *, active_only: bool = False):
+    """A program's goal templates with how many goals started from each."""
+    templates = GoalTemplate.objects.filter(program=program)
+    if active_only:
+        templates = templates.filter(is_active=True)
+    return templates.annotate(goals_started=Count("goals")).order_by("-is_active", "title")
