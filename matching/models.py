@@ -173,6 +173,11 @@ class MentorRequest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)  # when it became pending
     expires_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the mentor's accept replaced an admin's draft for the mentee (cohorts matched both
+    # ways): the draft's mentor, so the board can say what changed.
+    replaced_draft_mentor = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Why the engine suggested this mentor, as the mentee saw it when choosing.
     reasons = models.JSONField(default=list, blank=True)
     # Each email is claimed (set) before it is sent, so it goes out once: the mentor's when

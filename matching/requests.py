@@ -54,8 +54,10 @@ def self_select_open(cohort: Cohort) -> bool:
     return cohort.matching_mode in SELF_SELECT_MODES
 
 
-def mentee_has_open_match(mentee: Enrollment) -> bool:
-    return Match.objects.filter(mentee=mentee, status__in=OPEN_MATCH).exists()
+def mentee_has_mentor(mentee: Enrollment) -> bool:
+    """An active match. An admin's draft does not count: the mentee cannot see it, and a
+    mentor's accept replaces it (cohorts matched both ways)."""
+    return Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists()
 
 
 def mentee_refused_reason(mentee: Enrollment) -> str:
@@ -64,15 +66,18 @@ def mentee_refused_reason(mentee: Enrollment) -> str:
         return "Only mentees request mentors."
     if mentee.status != Enrollment.Status.ACCEPTED:
         return "You can choose a mentor once you have been accepted into the cohort."
-    if mentee_has_open_match(mentee):
+    if mentee_has_mentor(mentee):
         return "You already have a mentor in this cohort."
     return ""
 
 
-def places_left(mentor: Enrollment) -> int:
-    """The mentor's capacity minus their proposed and active matches."""
-    taken = Match.objects.filter(mentor=mentor, status__in=OPEN_MATCH).count()
-    return max((mentor.capacity or 0) - taken, 0)
+def places_left(mentor: Enrollment, *, replacing_draft_of: int | None = None) -> int:
+    """The mentor's capacity minus their proposed and active matches; a draft of theirs for
+    ``replacing_draft_of`` (a mentee id) is not counted, as the accept replaces it."""
+    taken = Match.objects.filter(mentor=mentor, status__in=OPEN_MATCH)
+    if replacing_draft_of is not None:
+        taken = taken.exclude(mentee_id=replacing_draft_of, status=Match.Status.PROPOSED)
+    return max((mentor.capacity or 0) - taken.count(), 0)
 
 
 def mentor_suggestions(*, mentee: Enrollment, limit: int = SUGGESTIONS) -> list[Suggestion]:
@@ -182,7 +187,8 @@ def _pass_on(*, mentee: Enrollment, now: datetime) -> MentorRequest | None:
         .order_by("rank")
     )
     for req in queued:
-        if req.mentor.status != Enrollment.Status.ACCEPTED or not places_left(req.mentor):
+        room = places_left(req.mentor, replacing_draft_of=mentee.pk)
+        if req.mentor.status != Enrollment.Status.ACCEPTED or not room:
             MentorRequest.objects.filter(pk=req.pk, status=MentorRequest.Status.QUEUED).update(
                 status=MentorRequest.Status.DECLINED, decided_at=now, outcome=NO_PLACE_LEFT
             )
@@ -240,6 +246,11 @@ def mentor_request_accept(
     The mentor's Enrollment row is locked first, so concurrent accepts for the same mentor
     count places one after the other; the loser gets ``NoPlaceLeft``. When this takes the
     last place, the mentor's other pending requests pass on to those mentees' next choices.
+
+    In cohorts matched both ways, an admin's draft (proposed match) for the mentee gives way:
+    a mentor who agreed beats a draft, so the draft is deleted and the request records whose
+    it was (``replaced_draft_mentor``) for the board's notice. A draft already published
+    wins instead: the mentee has a mentor and the accept is refused.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -247,11 +258,19 @@ def mentor_request_accept(
         if mentor.status != Enrollment.Status.ACCEPTED:
             raise RequestRefused("You are no longer a mentor in this cohort.")
         # Places first: the loser of a race for the last place hears that, whatever the
-        # winner's transaction did to its request meanwhile.
-        room = places_left(mentor)
+        # winner's transaction did to its request meanwhile. (A request's mentee never
+        # changes, so it can be read before the request is locked.)
+        mentee_id = (
+            MentorRequest.objects.filter(pk=request_id, mentor=mentor)
+            .values_list("mentee_id", flat=True)
+            .first()
+        )
+        room = places_left(mentor, replacing_draft_of=mentee_id)
         if room <= 0:
+            drafts = Match.objects.filter(mentor=mentor, status=Match.Status.PROPOSED).exists()
             raise NoPlaceLeft(
-                "You have no place left: your capacity is taken by your current mentees."
+                "You have no place left: your capacity is taken by your current mentees"
+                + (" and the program admin's draft matches." if drafts else ".")
             )
         req = (
             MentorRequest.objects.select_for_update(of=("self",))
@@ -261,6 +280,15 @@ def mentor_request_accept(
         )
         if req is None or req.status != MentorRequest.Status.PENDING:
             raise RequestRefused("This request is no longer waiting for your answer.")
+        # A draft being published at this moment is locked by the publish: once it is
+        # active this finds nothing, and creating the match below is refused.
+        draft = (
+            Match.objects.select_for_update()
+            .filter(mentee=req.mentee, status=Match.Status.PROPOSED)
+            .first()
+        )
+        if draft is not None:
+            draft.delete()
         loaded_reasons = _pair_reasons(mentee=req.mentee, mentor=mentor)
         try:
             with transaction.atomic():
@@ -276,7 +304,10 @@ def mentor_request_accept(
         except IntegrityError as exc:
             raise RequestRefused("This mentee already has a mentor.") from exc
         MentorRequest.objects.filter(pk=req.pk).update(
-            status=MentorRequest.Status.ACCEPTED, decided_at=now, match=match
+            status=MentorRequest.Status.ACCEPTED,
+            decided_at=now,
+            match=match,
+            replaced_draft_mentor=draft.mentor_id if draft else None,
         )
         transaction.on_commit(partial(_queue_mentee_email, req.pk))
         MentorRequest.objects.filter(mentee=req.mentee, status__in=MentorRequest.OPEN).update(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matching.models import Match, MatchRun, PairRule
+from matching.models import Match, MatchRun, MentorRequest, PairRule
 from programs.models import Cohort, Enrollment
 
 PERSON = ("person",)
@@ -18,6 +18,8 @@ class Board:
     locked: set[tuple[int, int]]
     excluded: list[PairRule]
     running: bool
+    # Self-select accepts that replaced a draft since the latest run (cohorts matched both ways).
+    replaced: list[MentorRequest]
 
 
 def cohort_board(cohort: Cohort) -> Board:
@@ -45,6 +47,14 @@ def cohort_board(cohort: Cohort) -> Board:
     locked = {(r.mentee_id, r.mentor_id) for r in rules if r.kind == PairRule.Kind.LOCK}
     for match in matches:
         match.is_locked = (match.mentee_id, match.mentor_id) in locked
+    replaced = MentorRequest.objects.filter(
+        cohort=cohort,
+        status=MentorRequest.Status.ACCEPTED,
+        replaced_draft_mentor__isnull=False,
+    ).select_related("mentee__person", "mentor__person", "replaced_draft_mentor__person")
+    if runs:
+        # A later run already planned around these matches.
+        replaced = replaced.filter(decided_at__gte=runs[0].created_at)
     return Board(
         run=done,
         proposals=[m for m in matches if m.status == Match.Status.PROPOSED],
@@ -58,4 +68,5 @@ def cohort_board(cohort: Cohort) -> Board:
         locked=locked,
         excluded=[r for r in rules if r.kind == PairRule.Kind.EXCLUDE],
         running=running,
+        replaced=list(replaced.order_by("-decided_at", "-pk")),
     )
