@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count, QuerySet
+
 from matching.models import Match, MatchRun, MentorRequest, PairRule
 from programs.models import Cohort, Enrollment
 
@@ -70,3 +72,75 @@ def cohort_board(cohort: Cohort) -> Board:
         running=running,
         replaced=list(replaced.order_by("-decided_at", "-pk")),
     )
+
+
+# --- Self-select requests, for the cohort's admins -------------------------------------------
+
+REQUEST_FILTERS = {
+    "open": "Open (pending or waiting)",
+    **dict(MentorRequest.Status.choices),
+}
+
+
+@dataclass
+class MenteeRequests:
+    mentee: Enrollment
+    requests: list[MentorRequest]
+
+
+def _requests_with_status(cohort: Cohort, status: str) -> QuerySet[MentorRequest]:
+    rows = MentorRequest.objects.filter(cohort=cohort)
+    if status == "open":
+        return rows.filter(status__in=MentorRequest.OPEN)
+    if status:
+        return rows.filter(status=status)
+    return rows
+
+
+def cohort_request_counts(cohort: Cohort) -> dict[str, int]:
+    """How many of the cohort's requests are in each status (one query), plus ``open``."""
+    counts = dict(
+        MentorRequest.objects.filter(cohort=cohort)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    counts["open"] = sum(counts.get(s, 0) for s in MentorRequest.OPEN)
+    counts["all"] = sum(n for s, n in counts.items() if s != "open")
+    return counts
+
+
+def cohort_request_mentees(cohort: Cohort, *, status: str = "") -> QuerySet[Enrollment]:
+    """The mentees with a request in ``status`` ("" for any, "open"), by name: a page of
+    them is what the admin's requests page shows."""
+    return (
+        Enrollment.objects.filter(pk__in=_requests_with_status(cohort, status).values("mentee_id"))
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+
+
+def mentee_request_groups(
+    cohort: Cohort, mentees: list[Enrollment], *, status: str = ""
+) -> list[MenteeRequests]:
+    """Each mentee's requests in ``status``: open ones by rank, then the closed ones, newest
+    first. One query whatever the number of mentees."""
+    rows = (
+        _requests_with_status(cohort, status)
+        .filter(mentee__in=mentees)
+        .select_related("mentor__person", "replaced_draft_mentor__person")
+    )
+    by_mentee: dict[int, list[MentorRequest]] = {m.pk: [] for m in mentees}
+    for row in rows:
+        by_mentee[row.mentee_id].append(row)
+    groups = []
+    for mentee in mentees:
+        mine = by_mentee[mentee.pk]
+        open_ = sorted((r for r in mine if r.status in MentorRequest.OPEN), key=lambda r: r.rank)
+        closed = sorted(
+            (r for r in mine if r.status not in MentorRequest.OPEN),
+            key=lambda r: (r.decided_at or r.created_at, r.pk),
+            reverse=True,
+        )
+        groups.append(MenteeRequests(mentee=mentee, requests=open_ + closed))
+    return groups

@@ -9,6 +9,11 @@ app_name = "matching"
 urlpatterns = [
     path("manage/cohorts/<slug:slug>/matching/", views.board, name="board"),
     path("manage/cohorts/<slug:slug>/matching/run/", views.run, name="run"),
+    path(
+        "manage/cohorts/<slug:slug>/matching/requests/",
+        views.mentor_requests,
+        name="requests",
+    ),
     path("manage/cohorts/<slug:slug>/matching/pair/", views.pair, name="pair"),
     path("manage/cohorts/<slug:slug>/matching/publish/", views.publish, name="publish"),
     path("manage/cohorts/<slug:slug>/matching/<int:pk>/end/", views.end, name="end"),

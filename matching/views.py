@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from matching.models import Match, PairRule
-from matching.selectors import cohort_board
+from matching.models import Match, MentorRequest, PairRule
+from matching.selectors import (
+    REQUEST_FILTERS,
+    cohort_board,
+    cohort_request_counts,
+    cohort_request_mentees,
+    mentee_request_groups,
+)
 from matching.services import (
     MatchingRefused,
     match_end,
@@ -22,6 +29,8 @@ from matching.services import (
     waiting_mentees,
 )
 from programs.access import get_cohort_for_manager, program_manager_required
+
+REQUESTS_PAGE_SIZE = 50
 
 
 @require_GET
@@ -174,3 +183,31 @@ def move(request, slug, pk):
         "chosen": chosen,
     }
     return render(request, "matching/move.html", context, status=409 if warnings else 200)
+
+
+@require_GET
+@program_manager_required
+def mentor_requests(request, slug):
+    """Self-select requests, per mentee: their ranked choices, where each stands, and how the
+    closed ones ended. Filtered by status; the list updates in place with htmx."""
+    cohort = get_cohort_for_manager(request.user, slug)
+    status = request.GET.get("status", "")
+    if status not in REQUEST_FILTERS:
+        status = ""
+    paginator = Paginator(cohort_request_mentees(cohort, status=status), REQUESTS_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "cohort": cohort,
+        "program": cohort.program,
+        "status": status,
+        "status_label": REQUEST_FILTERS.get(status, ""),
+        "filters": REQUEST_FILTERS,
+        "max_choices": MentorRequest.MAX_CHOICES,
+        "page": page,
+        "groups": mentee_request_groups(cohort, list(page.object_list), status=status),
+        "query": f"status={status}" if status else "",
+    }
+    if request.htmx:
+        return render(request, "matching/requests/cohort.html#requests", context)
+    context["counts"] = cohort_request_counts(cohort)
+    return render(request, "matching/requests/cohort.html", context)
