@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -14,7 +16,21 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def send_templated_email(*, to: str, template_prefix: str, context: dict) -> None:
+def send_templated_email(
+    *,
+    to: str,
+    template_prefix: str,
+    context: dict,
+    attachments: Sequence[tuple[str, str | bytes, str]] = (),
+    alternatives: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Render and send one email.
+
+    ``attachments``: (filename, content, mimetype) files attached to the message.
+    ``alternatives``: (content, mimetype) further versions of the body after the HTML one, e.g.
+    ``(ics, "text/calendar; method=REQUEST")`` so mail clients show a calendar invitation.
+    A mimetype may carry parameters (``; method=REQUEST``); they are kept in Content-Type.
+    """
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"{template_prefix}_subject.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
@@ -22,4 +38,8 @@ def send_templated_email(*, to: str, template_prefix: str, context: dict) -> Non
     html = render_to_string(f"{template_prefix}_body.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
+    for content, mimetype in alternatives:
+        message.attach_alternative(content, mimetype)
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()
