@@ -8,7 +8,9 @@ from django.utils import timezone
 
 from goals.models import CheckIn, Goal, GoalEvent, Meeting
 from goals.services.agreements import agreement_revise
+from matching.models import Match
 from tests.goals.fixtures import make_pair
+from tests.programs.fixtures import make_cohort, make_enrollment
 
 
 def url(pair):
@@ -106,8 +108,9 @@ def test_ended_pair_is_readable_without_add_buttons(alice_client, pair, history)
     assert b"Schedule a meeting" not in response.content
 
 
-def test_pair_list_shows_each_pair_with_health(alice_client, pair, running_cohort, alice):
-    second = make_pair(cohort=running_cohort, mentor=alice)  # Alice also mentors someone
+def test_pair_list_shows_each_pair_with_health(alice_client, pair, program, alice):
+    # Alice also mentors someone, in another cohort.
+    second = make_pair(cohort=make_cohort(program=program, phase="running"), mentor=alice)
     response = alice_client.get(reverse("goals:pair_list"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -116,13 +119,21 @@ def test_pair_list_shows_each_pair_with_health(alice_client, pair, running_cohor
 
 
 def test_pair_list_query_count_does_not_grow(
-    alice_client, running_cohort, alice, django_assert_max_num_queries
+    alice_client, running_cohort, program, alice, django_assert_max_num_queries
 ):
     make_pair(cohort=running_cohort, mentee=alice)
     with django_assert_max_num_queries(12) as few:
         alice_client.get(reverse("goals:pair_list"))
+    cohort = make_cohort(program=program, phase="running")
+    mentoring = make_enrollment(cohort=cohort, person=alice, role="mentor", capacity=6)
     for _ in range(6):
-        make_pair(cohort=running_cohort, mentor=alice)
+        Match.objects.create(
+            cohort=cohort,
+            mentee=make_enrollment(cohort=cohort),
+            mentor=mentoring,
+            status="active",
+            published_at=timezone.now(),
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = alice_client.get(reverse("goals:pair_list"))
     assert len(response.context["pairs"]) == 7
