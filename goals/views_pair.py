@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from goals.access import get_pair_for_member, pair_for
 from goals.forms_pair import AgreementForm
 from goals.health import Health
-from goals.models import AgreementRevision, Goal, Meeting
+from goals.models import AgreementRevision, Meeting
+from goals.selectors.goals import goals_for_pair
 from goals.selectors.pairs import (
     health_of,
     member_pairs,
@@ -65,14 +66,14 @@ def pair(request, pk):
             and getattr(agreement, f"{_agreement_side(pair)}_confirmed_at") is None
         ),
         "timeline": pair_timeline(match),
-        "goals": match.goals.exclude(status=Goal.Status.DROPPED).order_by("status", "due_on"),
+        "goals": goals_for_pair(match, include_dropped=False),
         "upcoming": match.meetings.filter(
             status=Meeting.Status.SCHEDULED, starts_at__gt=now
         ).order_by("starts_at")[:3],
         "viewer_tz": request.user.timezone or None,
     }
     template = "goals/pair/pair.html"
-    if request.htmx and request.GET.get("part") in {"timeline", "health"}:
+    if request.htmx and request.GET.get("part") in {"timeline", "health", "overview"}:
         template += "#" + request.GET["part"]
     return render(request, template, context)
 

@@ -76,7 +76,7 @@ def test_mentor_sees_the_pair_from_their_side(bob_client, pair, history):
 
 
 def test_timeline_and_health_partials_for_htmx(alice_client, pair, history):
-    for part in ("timeline", "health"):
+    for part in ("timeline", "health", "overview"):
         response = alice_client.get(url(pair) + f"?part={part}", HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         assert b"<html" not in response.content
