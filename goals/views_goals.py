@@ -28,6 +28,7 @@ from goals.services.goals import (
     EDITABLE,
     OTHER,
     OWNER,
+    SENDABLE,
     GoalNotSmart,
     GoalRefused,
     allowed_transitions,
@@ -45,6 +46,7 @@ from goals.services.goals import (
     goal_status_change,
     goal_update,
     milestone_set_done,
+    template_goal_input,
 )
 from goals.smart import human_date
 
@@ -181,6 +183,9 @@ def goal_new(request, pk):
     else:
         initial = GoalForm.initial_for_template(template) if template else {}
         form = GoalForm(initial=initial, **form_kwargs)
+        if template:
+            # A template fills part of the goal: say at once what is left to make it SMART.
+            findings = goal_findings(pair.match, template_goal_input(template))
     context = _form_context(
         request,
         pair,
@@ -307,14 +312,22 @@ def _decimal(value):
 
 
 def _event_text(event, goal: Goal) -> str:
-    """What an event changed, in words, from its figures (the comment is shown beside it)."""
+    """What an event did, in words, from its kind and figures (its comment is shown beside)."""
     data = event.data if isinstance(event.data, dict) else {}
     kind = event.kind
-    if kind == "target":
+    if kind == GoalEvent.Kind.CREATED:
+        return "drafted the goal"
+    if kind == GoalEvent.Kind.PROPOSED:
+        return "sent the goal for agreement"
+    if kind == GoalEvent.Kind.AGREED:
+        return "agreed the goal"
+    if kind == GoalEvent.Kind.CHANGES_REQUESTED:
+        return "asked for changes"
+    if kind == GoalEvent.Kind.TARGET:
         old = _figures_text(data.get("old", {}), goal.metric_unit)
         new = _figures_text(data.get("new", {}), goal.metric_unit)
-        return f"Changed the measure: {old} became {new}"
-    if kind == "progress":
+        return f"changed the measure: {old} became {new}"
+    if kind == GoalEvent.Kind.PROGRESS:
         percent = data.get("percent")
         parts = []
         if data.get("value") is not None and goal.measure_kind == Goal.MeasureKind.METRIC:
@@ -323,19 +336,18 @@ def _event_text(event, goal: Goal) -> str:
             parts.append(f"{data['milestones_done']} of {data.get('milestones_total')} milestones")
         if percent is not None:
             parts.append(f"{percent}%")
-        return "Recorded progress" + (f" ({', '.join(parts)})" if parts else "")
-    if kind == "milestone":
-        return f"Ticked a milestone ({data.get('percent', 0)}%)"
-    if kind == "edited" and "milestone" in data:
-        return f"Unticked a milestone ({data.get('percent', 0)}%)"
-    if event.from_status and event.to_status:
-        return (
-            f"{event.get_kind_display()}: {STATUS_LABELS.get(event.from_status)} → "
-            f"{STATUS_LABELS.get(event.to_status)}"
-        )
-    if kind == "edited":
-        return "Edited the goal"
-    return event.get_kind_display()
+        return "recorded progress" + (f" ({', '.join(parts)})" if parts else "")
+    if kind == GoalEvent.Kind.MILESTONE_DONE:
+        return f"ticked a milestone ({data.get('percent', 0)}%)"
+    if kind == GoalEvent.Kind.EDITED and "milestone" in data:
+        return f"unticked a milestone ({data.get('percent', 0)}%)"
+    if kind == GoalEvent.Kind.STATUS:
+        if event.from_status == Goal.Status.PAUSED and event.to_status == Goal.Status.AGREED:
+            return "resumed the goal"
+        if event.to_status == Goal.Status.DRAFT:
+            return "took the goal back to a draft"
+        return f"marked the goal {STATUS_LABELS.get(event.to_status, event.to_status).lower()}"
+    return "edited the goal"
 
 
 def _history(goal: Goal) -> list[tuple]:
@@ -364,12 +376,14 @@ def _detail_context(request, pair: Pair, goal: Goal, **forms) -> dict:
         "allowed": allowed,
         "can_edit": side == OWNER and pair.writable and goal.status in EDITABLE,
         "can_tick": pair.writable and open_goal,
-        "can_record": pair.writable and open_goal,
+        # Progress is recorded on goals being worked on; drafts are not agreed yet.
+        "can_record": pair.writable and goal.status in (Goal.Status.AGREED, Goal.Status.PAUSED),
+        "can_send": side == OWNER and pair.writable and goal.status in SENDABLE,
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "status_form": forms.get("status_form") or StatusForm(),
         "progress_form": forms.get("progress_form") or ProgressForm(goal=goal),
         "findings": goal_findings(pair.match, goal_input_of(goal))
-        if side == OWNER and Goal.Status.PROPOSED in allowed
+        if side == OWNER and pair.writable and goal.status in SENDABLE
         else [],
     }
 

@@ -48,6 +48,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.PAUSED, S.DROPPED): OWNER,
 }
 
+# Statuses from which the owner sends the goal as it is (agreed goals go back by an edit).
+SENDABLE = (S.DRAFT, S.CHANGES_REQUESTED)
+
 # Statuses in which the owner may edit the goal's text and measure.
 EDITABLE = (S.DRAFT, S.PROPOSED, S.CHANGES_REQUESTED, S.AGREED, S.PAUSED)
 
@@ -341,6 +344,17 @@ def goal_input_of(goal: Goal) -> GoalInput:
     )
 
 
+def template_goal_input(template: GoalTemplate) -> GoalInput:
+    """What a goal started from ``template`` holds before the mentee adapts it."""
+    return GoalInput(
+        title=template.title,
+        measure_kind=template.measure_kind,
+        description=template.description,
+        metric_unit=template.metric_unit,
+        milestones=tuple(smart.MilestoneLine(title=t) for t in template.milestone_titles),
+    )
+
+
 def goal_findings(match: Match, data: GoalInput, *, today: date | None = None):
     return smart.assess(data.smart_draft(match), today=today or timezone.localdate())
 
@@ -603,6 +617,11 @@ def goal_update(*, goal: Goal, user, data: GoalInput, send: bool | None = None) 
 def goal_propose(*, goal: Goal, user) -> Goal:
     """The owner sends a draft (or a goal with changes requested) to the other side."""
     goal = _lock_goal(goal)
+    if goal.status not in SENDABLE:
+        _require_member(goal.match, user)
+        raise GoalRefused(
+            f"This goal is {goal.get_status_display().lower()}: there is nothing to send."
+        )
     _require_transition(goal, user, S.PROPOSED)
     _check_saveable(goal.match, goal_input_of(goal), send=True)
     _set_status(goal, user, S.PROPOSED, kind=GoalEvent.Kind.PROPOSED)

@@ -64,7 +64,7 @@ def test_owner_sees_smart_parts_progress_and_actions(alice_client, goal, alice):
     assert "50% done (now 5 talks of 10)" in html
     assert "Mark achieved" in html and "Pause" in html and "Drop this goal" in html
     assert "Agree the goal" not in html
-    assert "Status changed: Paused → Agreed" in html and "Back on it" in html
+    assert "Alice Adams resumed the goal" in html and "Back on it" in html
     assert "Who can see this page:" in html
 
 
@@ -215,7 +215,7 @@ def test_owner_records_a_value(alice_client, goal):
     update = ProgressUpdate.objects.get()
     assert (update.value, update.percent, update.note) == (Decimal(4), 40, "Two more")
     page = alice_client.get(url(goal)).content.decode()
-    assert "Two more" in page and "Recorded progress (now 4 talks, 40%)" in page
+    assert "Two more" in page and "Alice Adams recorded progress (now 4 talks, 40%)" in page
 
 
 def test_mentor_may_record_progress_too(bob_client, goal):
@@ -322,3 +322,21 @@ def test_goal_list_query_count_does_not_grow(alice_client, pair, django_assert_m
 
 def test_goal_list_refuses_post(alice_client, pair):
     assert alice_client.post(reverse("goals:goal_list", args=[pair.pk])).status_code == 405
+
+
+def test_agreed_goal_cannot_be_sent_again(alice_client, goal):
+    html = alice_client.get(url(goal)).content.decode()
+    assert "Send to Bob" not in html
+    response = alice_client.post(url(goal, "goal_status"), {"to": "proposed"}, follow=True)
+    assert "nothing to send" in response.content.decode()
+    goal.refresh_from_db()
+    assert goal.status == S.AGREED
+    assert not goal.events.exists()
+
+
+def test_draft_shows_what_is_missing_and_no_progress_form(alice_client, pair):
+    draft = make_goal(pair, status=S.DRAFT, relevance="")
+    html = alice_client.get(url(draft)).content.decode()
+    assert "Before you send it" in html and "why this goal matters" in html
+    assert "Send to Bob" in html
+    assert "Record progress" not in html

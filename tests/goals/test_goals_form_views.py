@@ -248,7 +248,9 @@ def test_mentee_starts_from_a_template(alice_client, pair, program):
     assert form.initial["title"] == "Lead a project"
     assert form.initial["measure_kind"] == "milestones"
     assert form.initial["milestones"] == "Scope it\nShip it"
-    assert "Which role does leading prepare you for?" in response.content.decode()
+    html = response.content.decode()
+    assert "Which role does leading prepare you for?" in html
+    assert "why this goal matters for your career" in html  # assessed at once
     post = good_post(
         template=template.pk, measure_kind="milestones", milestones="Scope it\nShip it"
     )
