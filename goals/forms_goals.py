@@ -195,7 +195,7 @@ class DecisionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("action") == "changes" and not (data.get("comment") or "").strip():
-            self.add_error("comment", "Say what should change, so your mentee knows what to do.")
+            self.add_error("comment", "Say what should change, so they know what to do.")
         return data
 
 

@@ -644,7 +644,7 @@ def goal_request_changes(*, goal: Goal, user, comment: str) -> Goal:
     _require_transition(goal, user, S.CHANGES_REQUESTED)
     comment = (comment or "").strip()
     if not comment:
-        raise GoalRefused("Say what should change, so your mentee knows what to do.")
+        raise GoalRefused("Say what should change, so they know what to do.")
     _set_status(
         goal, user, S.CHANGES_REQUESTED, kind=GoalEvent.Kind.CHANGES_REQUESTED, comment=comment
     )
