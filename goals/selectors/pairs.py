@@ -271,4 +271,6 @@ def _goal_event_text(event, actor: str) -> str:
     if kind == GoalEvent.Kind.STATUS:
         to = dict(Goal.Status.choices).get(event.to_status, event.to_status).lower()
         return f"{actor} marked {title} {to}"
+    if isinstance(event.data, dict) and event.data.get("milestone") and not event.data.get("done"):
+        return f"{actor} reopened a milestone of {title}"
     return f"{actor} edited the goal {title}"
