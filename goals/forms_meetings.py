@@ -30,6 +30,14 @@ def _duration_label(minutes: int) -> str:
     return f"{text} {rest} minutes" if rest else text
 
 
+def _number(value) -> str:
+    """12.50 -> "12.5", 10.00 -> "10"."""
+    if value is None:
+        return "-"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
     names = sorted(time_zone_names())
     # Region/City names first, the legacy aliases (EST, Etc/GMT+5...) after.
@@ -155,7 +163,7 @@ class CheckInForm(forms.Form):
                     required=False,
                     max_digits=12,
                     decimal_places=2,
-                    help_text=f"Now {current:g}, target {goal.target:g}. "
+                    help_text=f"Now {_number(current)}, target {_number(goal.target)}. "
                     "Leave empty if it has not changed.",
                 )
             else:
@@ -224,11 +232,11 @@ class ReviewForm(forms.Form):
 
 class PrivateNoteForm(forms.Form):
     text = forms.CharField(
-        label="Your private note",
+        label="Your note",
         max_length=8000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Only you can see this note. Empty it to delete it.",
+        help_text="Empty it and save to delete the note.",
     )
 
     def __init__(self, *args, note: PrivateNote | None = None, **kwargs):
