@@ -115,6 +115,8 @@ def _calendar(method: str, meetings: list[Meeting], *, name: str | None = None) 
         first = min(m.starts_at for m in meetings) - TZ_MARGIN
         last = max(m.ends_at for m in meetings) + TZ_MARGIN
         calendar.add_missing_timezones(first_date=first.date(), last_date=last.date())
+        for zone in calendar.timezones:
+            zone.pop("COMMENT", None)  # icalendar notes the window it wrote rules for
     return calendar
 
 

@@ -292,6 +292,9 @@ class Meeting(models.Model):
     agenda = models.TextField(max_length=4000, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
+    # The sequence whose invitation email went out: claimed with a conditional UPDATE so each
+    # version is emailed once (goals.services.meetings.meeting_invitation_send).
+    notified_sequence = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
