@@ -345,8 +345,9 @@ def test_programs_are_added_in_bulk_to_a_company_seeded_before_them(
     seed()
     first = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
     Cohort.objects.all().delete()
-    # Programs in bulk (~45 queries) plus matching the two running cohorts (~15 each).
-    with django_assert_max_num_queries(80), django_capture_on_commit_callbacks() as callbacks:
+    # Programs in bulk (~45 queries), matching the two running and the two completed cohorts
+    # (~20 each) and the pairs' workspaces in bulk (~25, whatever the number of pairs).
+    with django_assert_max_num_queries(170), django_capture_on_commit_callbacks() as callbacks:
         output = seed()
     assert callbacks == [], "seeding queues no emails"
     assert "left as it is" in output and "Created the demo programs" in output
