@@ -200,12 +200,13 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     for meeting in meetings:
         url = reverse("goals:meeting", args=[match.pk, meeting.pk])
         future = meeting.starts_at > now
+        how = f"{meeting.get_mode_display().lower()}, {meeting.duration_minutes} min"
         if meeting.status == Meeting.Status.CANCELLED:
             text = "Meeting cancelled"
         elif future:
-            text = "Meeting booked"
+            text = f"Meeting booked ({how})"
         else:
-            text = "Meeting"
+            text = f"Met ({how})"
         items.append(
             TimelineItem(at=meeting.starts_at, kind="meeting", text=text, url=url, future=future)
         )

@@ -60,7 +60,7 @@ def test_member_sees_health_goals_meetings_and_timeline(alice_client, pair, hist
     assert response.context["health"].state == "on_track"
     assert goal.title in body
     texts = [item.text for item in response.context["timeline"]]
-    assert texts[0] == "Meeting booked"  # upcoming first
+    assert texts[0] == "Meeting booked (video, 45 min)"  # upcoming first
     assert "Alice Adams wrote the check-in (useful: 4 of 5)" in texts
     assert "Bob Baker agreed the goal “Give a talk at the all-hands”" in texts
     assert "Alice Adams wrote the agreement" in texts
