@@ -19,6 +19,12 @@ app.autodiscover_tasks()
 app.conf.imports = ("matching.tasks_requests",)
 
 app.conf.beat_schedule = {
+    # Every reminder and nudge: each kind's scan records what is due (once per key) and rows
+    # waiting to be sent (broker down, retry due, worker died) are queued again.
+    "scan-notifications": {
+        "task": "mentorship.tasks.scan_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
     "expire-mentor-requests": {
         "task": "matching.tasks_requests.expire_mentor_requests",
         "schedule": crontab(minute="*/5"),

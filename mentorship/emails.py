@@ -23,6 +23,8 @@ def send_templated_email(
     context: dict,
     attachments: Sequence[tuple[str, str | bytes, str]] = (),
     alternatives: Sequence[tuple[str, str]] = (),
+    headers: dict[str, str] | None = None,
+    footer: dict | None = None,
 ) -> None:
     """Render and send one email.
 
@@ -30,13 +32,24 @@ def send_templated_email(
     ``alternatives``: (content, mimetype) further versions of the body after the HTML one, e.g.
     ``(ics, "text/calendar; method=REQUEST")`` so mail clients show a calendar invitation.
     A mimetype may carry parameters (``; method=REQUEST``); they are kept in Content-Type.
+    ``footer``: context for ``email/footer.txt`` / ``.html`` (why this email came and how to
+    stop that kind), appended to both bodies; the outbox passes it for every notification.
     """
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"{template_prefix}_subject.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
     text = render_to_string(f"{template_prefix}_body.txt", context)
     html = render_to_string(f"{template_prefix}_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    if footer is not None:
+        footer = {**context, **footer}
+        text = text.rstrip() + "\n\n" + render_to_string("email/footer.txt", footer)
+        html_footer = render_to_string("email/footer.html", footer)
+        html = (
+            html.replace("</body>", html_footer + "</body>", 1)
+            if "</body>" in html
+            else html + html_footer
+        )
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     for content, mimetype in alternatives:
         message.attach_alternative(content, mimetype)

@@ -142,6 +142,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The queue notification emails go to (empty: Celery's default queue).
+NOTIFICATION_QUEUE = env_str("NOTIFICATION_QUEUE", "") or None
 
 # --- Auth: django-allauth, email is the login ---------------------------------------------
 AUTH_USER_MODEL = "people.User"

@@ -22,6 +22,7 @@ urlpatterns = [
         RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
     ),
     path("accounts/", include("allauth.urls")),
+    path("", include("mentorship.urls_notifications")),
     path("directory/", include("people.urls")),
     path("", include("programs.urls")),
     path("", include("matching.urls")),

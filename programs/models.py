@@ -110,6 +110,58 @@ class Cohort(models.Model):
         "mentee's next choice",
     )
 
+    # Reminders and nudges (mentorship.notifications): when each kind goes out.
+    reminders_enabled = models.BooleanField(
+        default=True,
+        help_text="Off: no reminders or nudges for this cohort's people (invitations, decisions "
+        "and published matches are still sent)",
+    )
+    intake_first_reminder_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days after the invitation, a reminder to finish the intake",
+    )
+    intake_second_reminder_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days after the invitation, the second reminder",
+    )
+    last_call_days = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days before applications close, a last call to those who have not finished",
+    )
+    request_waiting_days = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Self-select: days a mentor request waits before the mentor is reminded",
+    )
+    meeting_reminder_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="Hours before a meeting, a reminder to both",
+    )
+    check_in_due_days = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days after a meeting without a check-in, a reminder to the mentee",
+    )
+    review_waiting_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days a check-in waits for the mentor's review before the mentor is reminded",
+    )
+    goal_due_soon_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days before an agreed goal's target date, a reminder to both",
+    )
+    progress_stale_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(180)],
+        help_text="Days without a progress update on an agreed goal before the mentee is nudged",
+    )
+
     # Matching rules: pairs that break one are never proposed.
     rule_exclude_same_department = models.BooleanField(default=False)
     rule_exclude_management_chain = models.BooleanField(default=True)
@@ -152,6 +204,19 @@ class Cohort(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
 
+    REMINDER_FIELDS = (
+        "reminders_enabled",
+        "intake_first_reminder_days",
+        "intake_second_reminder_days",
+        "last_call_days",
+        "request_waiting_days",
+        "meeting_reminder_hours",
+        "check_in_due_days",
+        "review_waiting_days",
+        "goal_due_soon_days",
+        "progress_stale_days",
+    )
+
     WEIGHT_FIELDS = (
         "weight_topics",
         "weight_seniority",
@@ -189,6 +254,26 @@ class Cohort(models.Model):
             models.CheckConstraint(
                 condition=Q(matching_mode__in=["admin", "self_select", "both"]),
                 name="cohort_matching_mode_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(intake_first_reminder_days__gte=1)
+                & Q(intake_first_reminder_days__lt=F("intake_second_reminder_days"))
+                & Q(intake_second_reminder_days__lte=60)
+                & Q(last_call_days__gte=1)
+                & Q(last_call_days__lte=30)
+                & Q(request_waiting_days__gte=1)
+                & Q(request_waiting_days__lte=30)
+                & Q(meeting_reminder_hours__gte=1)
+                & Q(meeting_reminder_hours__lte=168)
+                & Q(check_in_due_days__gte=1)
+                & Q(check_in_due_days__lte=30)
+                & Q(review_waiting_days__gte=1)
+                & Q(review_waiting_days__lte=30)
+                & Q(goal_due_soon_days__gte=1)
+                & Q(goal_due_soon_days__lte=60)
+                & Q(progress_stale_days__gte=7)
+                & Q(progress_stale_days__lte=180),
+                name="cohort_reminder_intervals_valid",
             ),
         ]
 

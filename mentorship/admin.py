@@ -1,0 +1,75 @@
+"""The outbox for staff: every notification by kind and status, with failed ones retried."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from mentorship import outbox
+from mentorship.models import Notification, NotificationOptOut
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "recipient",
+        "status",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "short_error",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["recipient__email", "kind"]
+    date_hierarchy = "created_at"
+    list_select_related = ["recipient"]
+    actions = ["retry_failed"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    change_list_template = "admin/mentorship/notification/change_list.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Last error")
+    def short_error(self, obj: Notification) -> str:
+        return obj.last_error[:80]
+
+    @admin.action(description="Retry the selected failed notifications")
+    def retry_failed(self, request, queryset) -> None:
+        count = outbox.notifications_retry_failed(ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} failed notification(s) queued again.", messages.INFO)
+
+    def changelist_view(self, request, extra_context=None):
+        # The outbox at a glance: how many of each kind are sent, pending, failed.
+        counts = (
+            Notification.objects.values("kind", "status").annotate(n=Count("id")).order_by("kind")
+        )
+        table: dict[str, dict[str, int]] = {}
+        for row in counts:
+            table.setdefault(row["kind"], {})[row["status"]] = row["n"]
+        statuses = [s.value for s in Notification.Status]
+        summary = [(kind, [by.get(s, 0) for s in statuses]) for kind, by in table.items()]
+        extra_context = {**(extra_context or {}), "summary": summary, "statuses": statuses}
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(NotificationOptOut)
+class NotificationOptOutAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "via", "created_at"]
+    list_filter = ["kind", "via"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
