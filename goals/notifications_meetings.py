@@ -1,0 +1,3 @@
+"""Meeting kinds: invitations, reminders, check-ins due, reviews waiting, cadence nudges."""
+
+from __future__ import annotations

@@ -1,0 +1,4 @@
+"""Goal and cohort kinds: goals due, milestones overdue, progress, celebrations, cohort
+milestones, and the program admins' weekly digest."""
+
+from __future__ import annotations
