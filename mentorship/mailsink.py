@@ -2,8 +2,8 @@
 
 It speaks enough SMTP for Django's backend (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT).
 A message counts as delivered only once the server has answered 250 to its DATA, as with a
-real mail server. ``hold`` makes the server read a message's DATA and then wait without
-answering, to test a sender that dies mid-send.
+real mail server. ``hold`` (a cleared Event) makes the server take a sender's RCPT and then wait
+without answering until it is set: a sender stuck mid-conversation, to test one killed there.
 
     python -m mentorship.mailsink --port 1025 --maildir .data/mail
 """
@@ -34,8 +34,8 @@ class Received:
 class Sink:
     messages: list[Received] = field(default_factory=list)
     maildir: Path | None = None
-    hold: threading.Event | None = None  # set: answer DATA; clear: keep the sender waiting
-    data_started: threading.Event = field(default_factory=threading.Event)
+    hold: threading.Event | None = None  # set: answer RCPT; clear: keep the sender waiting
+    conversation_started: threading.Event = field(default_factory=threading.Event)
     quiet: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,6 +79,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.reply("250 OK")
             elif verb == "RCPT":
                 recipients.append(command.partition(":")[2].strip().strip("<>"))
+                sink.conversation_started.set()
+                if sink.hold is not None:
+                    while not sink.hold.wait(0.1):
+                        if self.server.closing:
+                            return
                 self.reply("250 OK")
             elif verb == "DATA":
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
@@ -90,11 +95,6 @@ class _Handler(socketserver.StreamRequestHandler):
                     if chunk in (b".\r\n", b".\n"):
                         break
                     lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                sink.data_started.set()
-                if sink.hold is not None:
-                    while not sink.hold.wait(0.1):
-                        if self.server.closing:
-                            return
                 sink.deliver(Received(sender, list(recipients), b"".join(lines)))
                 self.reply("250 OK queued")
             elif verb == "RSET":

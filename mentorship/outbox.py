@@ -45,8 +45,9 @@ UNSUBSCRIBE_SALT = "mentorship.unsubscribe"
 
 
 def lease() -> timedelta:
-    """How long a claim holds: longer than any task may run, so expiry means the claimer died."""
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    """How long a claim holds: half as long again as the hard time limit that kills any task,
+    so an expired lease means the worker that claimed the row is gone."""
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 3 / 2)
 
 
 def backoff(attempts: int) -> int:

@@ -37,3 +37,15 @@ PING = register(
         scan=scan,
     )
 )
+
+
+# A second kind, to show that switching one off leaves the others on.
+OTHER = register(
+    Kind(
+        name="test_other",
+        label="Other test notices",
+        description="Another kind used by the outbox tests.",
+        audience="mentors",
+        build=build,
+    )
+)
