@@ -15,6 +15,7 @@ import email
 import email.policy
 import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +46,8 @@ class Sink:
             n = len(self.messages)
         if self.maildir is not None:
             self.maildir.mkdir(parents=True, exist_ok=True)
-            (self.maildir / f"{n:06d}.eml").write_bytes(received.data)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            (self.maildir / f"{stamp}-{n:06d}.eml").write_bytes(received.data)
         if not self.quiet:
             msg = received.message
             print(f"[mail sink] to {', '.join(received.recipients)}: {msg['Subject']}", flush=True)

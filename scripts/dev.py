@@ -469,6 +469,20 @@ def cmd_run() -> int:
         env.setdefault("SITE_URL", url.rstrip("/"))
         env["PYTHONUNBUFFERED"] = "1"
         python = sys.executable
+        # Emails go to a local mail sink (one line each here, the message saved under
+        # .data/mail/) unless an email backend was chosen.
+        mail_sink = "EMAIL_BACKEND" not in env
+        if mail_sink:
+            mail_port = env_port("DEV_MAIL_PORT", 1025)
+            if not port_free(mail_port):
+                raise ServiceError(
+                    f"port {mail_port} on 127.0.0.1 is taken; set DEV_MAIL_PORT to another"
+                )
+            env.update(
+                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=str(mail_port),
+            )
         manage = [python, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--noinput"], env=env, cwd=ROOT, check=True)
         subprocess.run([*manage, "seed_demo"], env=env, cwd=ROOT, check=True)
@@ -484,7 +498,13 @@ def cmd_run() -> int:
         signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
         celery = [python, "-m", "celery", "-A", "mentorship"]
-        commands = {
+        commands = {}
+        if mail_sink:
+            commands["mail"] = [
+                *[python, "-m", "mentorship.mailsink"],
+                *["--port", env["EMAIL_PORT"], "--maildir", str(DATA_DIR / "mail")],
+            ]
+        commands |= {
             "web": [*manage, "runserver", f"127.0.0.1:{port}"],
             "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
             "beat": [
@@ -518,8 +538,14 @@ def cmd_run() -> int:
                 )
                 print(
                     f"\n  The app is running at {url}\n\n{logins}\n  {mfa_note}\n"
-                    "  Emails are printed here by the web and worker processes.\n"
-                    "  Ctrl-C stops everything.\n",
+                    + (
+                        "  Emails go to a local mail sink: a line each here (mail |), the\n"
+                        f"  full message in {DATA_DIR / 'mail'}/.\n"
+                        "  Reminders and nudges are scanned every 5 minutes.\n"
+                        if mail_sink
+                        else "  Emails go through the EMAIL_BACKEND you set.\n"
+                    )
+                    + "  Ctrl-C stops everything.\n",
                     flush=True,
                 )
     return 0
