@@ -1610,7 +1610,6 @@ class Pair:
             agenda=agenda if agenda is not None else "",
             uid=uuid.UUID(int=rng.getrandbits(128), version=4),
             sequence=sequence,
-            notified_sequence=sequence,  # as if sent to calendars then: no invitation goes out
             status=Meeting.Status.CANCELLED if cancelled else Meeting.Status.SCHEDULED,
             created_at=created,
         )

@@ -29,12 +29,6 @@ app.conf.beat_schedule = {
         "task": "matching.tasks_requests.expire_mentor_requests",
         "schedule": crontab(minute="*/5"),
     },
-    # Invitations whose task never ran (broker down at commit) are queued again; each version
-    # of a meeting is still emailed once, claimed on its row.
-    "queue-unsent-meeting-invitations": {
-        "task": "goals.tasks.queue_unsent_meeting_invitations",
-        "schedule": crontab(minute="*/5"),
-    },
     "deactivate-leavers": {
         "task": "people.tasks.deactivate_leavers",
         "schedule": crontab(minute=5),

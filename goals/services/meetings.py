@@ -1,11 +1,11 @@
-"""Meetings of a pair: schedule, change, cancel, and the invitation emails with their .ics.
+"""Meetings of a pair: schedule, change, cancel; each version's invitation goes to the outbox.
 
 Every write is atomic and refuses with ``MeetingRefused`` (its ``field`` names the form field
 the message belongs to, when there is one). Each change that calendars must know about bumps
-the meeting's ``sequence`` and, once the transaction commits, queues one email to each member
-with the .ics attached. The email for a (meeting, sequence) is claimed with a conditional
-UPDATE of ``Meeting.notified_sequence`` before it is sent, so a retried or duplicated task
-never sends it twice; an SMTP failure releases the claim for the task's retry.
+the meeting's ``sequence`` and, in the same transaction, records one ``meeting_invitation``
+notification per member for that version (``period`` ``v<sequence>``): the outbox sends each
+row once, with the .ics attached (``goals.notifications_meetings``), so a failure sending to
+one member never re-sends to the other, and a rolled-back change records nothing.
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone as dj_timezone
 
 from goals.models import Meeting
 from matching.models import Match
+from mentorship.outbox import notify
 
 log = logging.getLogger(__name__)
+
+# The outbox kind of invitations, changes and cancellations (goals.notifications_meetings).
+INVITATION_KIND = "meeting_invitation"
 
 MAX_AHEAD = timedelta(days=366)
 MIN_DURATION = 5
@@ -139,20 +141,24 @@ def _clean(
     }
 
 
-def _queue_invitation(meeting: Meeting) -> None:
-    """Send the invitation once the transaction commits, for meetings not over yet."""
-    if meeting.ends_at <= dj_timezone.now():
+def invitation_period(sequence: int) -> str:
+    """The outbox period of one version of a meeting."""
+    return f"v{sequence}"
+
+
+def _record_invitation(meeting: Meeting) -> None:
+    """Record this version's invitation (or cancellation) for both members, in the caller's
+    transaction; meetings already over get none."""
+    if meeting.ends_at <= _now():
         return
-    meeting_id, sequence = meeting.pk, meeting.sequence
-
-    def queue() -> None:
-        from goals.tasks import send_meeting_invitation  # tasks import this module
-
-        send_meeting_invitation.delay(meeting_id, sequence)
-
-    # robust: a broker outage must not fail the request that already committed; the
-    # unsent-invitations scan picks the meeting up later.
-    transaction.on_commit(queue, robust=True)
+    match = meeting.match
+    for person_id in (match.mentee.person_id, match.mentor.person_id):
+        notify(
+            INVITATION_KIND,
+            recipient_id=person_id,
+            subject_id=meeting.pk,
+            period=invitation_period(meeting.sequence),
+        )
 
 
 @transaction.atomic
@@ -186,7 +192,7 @@ def meeting_schedule(
         now=_now(),
     )
     meeting = Meeting.objects.create(match=pair_match, organizer=user, sequence=0, **fields)
-    _queue_invitation(meeting)
+    _record_invitation(meeting)
     return meeting
 
 
@@ -260,7 +266,7 @@ def meeting_update(
     locked.sequence += 1
     locked.save(update_fields=[*CALENDAR_FIELDS, "sequence", "updated_at"])
     _copy(locked, meeting)
-    _queue_invitation(locked)
+    _record_invitation(locked)
     return True
 
 
@@ -276,7 +282,7 @@ def meeting_cancel(*, meeting: Meeting, user) -> Meeting:
     locked.sequence += 1
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence", "updated_at"])
     _copy(locked, meeting)
-    _queue_invitation(locked)
+    _record_invitation(locked)
     return meeting
 
 
@@ -286,104 +292,3 @@ def _copy(source: Meeting, target: Meeting) -> None:
     for name in (*CALENDAR_FIELDS, "sequence", "status", "cancelled_at", "cancelled_by_id"):
         setattr(target, name, getattr(source, name))
     target.updated_at = source.updated_at
-
-
-# --- Invitations ------------------------------------------------------------------------------
-
-
-def _claim(meeting_id: int, sequence: int) -> bool:
-    """Claim the email of (meeting, sequence): only the current sequence, and only once."""
-    return bool(
-        Meeting.objects.filter(pk=meeting_id, sequence=sequence)
-        .filter(Q(notified_sequence__isnull=True) | Q(notified_sequence__lt=sequence))
-        .update(notified_sequence=sequence)
-    )
-
-
-def _release(meeting_id: int, sequence: int, previous: int | None) -> None:
-    Meeting.objects.filter(pk=meeting_id, notified_sequence=sequence).update(
-        notified_sequence=previous
-    )
-
-
-def meeting_invitation_send(*, meeting_id: int, sequence: int) -> bool:
-    """Email both members the invitation (or the cancellation) of one version of a meeting.
-
-    Sends nothing when that version was already sent (a retried or duplicated task), or when
-    the meeting has changed since (the newer version's task sends it). Returns whether it sent.
-    """
-    from goals.ics import ics_method, meeting_invitation
-    from mentorship.emails import absolute_url, send_templated_email
-
-    current = (
-        Meeting.objects.filter(pk=meeting_id)
-        .values("notified_sequence", "starts_at", "duration_minutes")
-        .first()
-    )
-    if current is None:
-        return False
-    ends_at = current["starts_at"] + timedelta(minutes=current["duration_minutes"])
-    if ends_at <= _now():
-        return False  # over by now (the broker was down): an invitation would only confuse
-    previous = current["notified_sequence"]
-    if not _claim(meeting_id, sequence):
-        return False
-    try:
-        meeting = Meeting.objects.select_related(
-            "organizer",
-            "cancelled_by",
-            "match__cohort__program",
-            "match__mentee__person",
-            "match__mentor__person",
-        ).get(pk=meeting_id)
-        method = ics_method(meeting)
-        ics = meeting_invitation(meeting)
-        mimetype = f"text/calendar; method={method}"
-        cancelled = meeting.status == Meeting.Status.CANCELLED
-        page = absolute_url(
-            reverse("goals:meeting", kwargs={"pk": meeting.match_id, "meeting_pk": meeting.pk})
-        )
-        match = meeting.match
-        for me, other in ((match.mentee, match.mentor), (match.mentor, match.mentee)):
-            zone = zoneinfo.ZoneInfo(default_time_zone(me.person))
-            send_templated_email(
-                to=me.person.email,
-                template_prefix=(
-                    "goals/email/meeting_cancelled"
-                    if cancelled
-                    else "goals/email/meeting_invitation"
-                ),
-                context={
-                    "meeting": meeting,
-                    "me": me,
-                    "other": other,
-                    # Naive wall-clock times: templates must not shift them to another zone.
-                    "starts_local": meeting.starts_at.astimezone(zone).replace(tzinfo=None),
-                    "ends_local": meeting.ends_at.astimezone(zone).replace(tzinfo=None),
-                    "zone_name": zone.key,
-                    "updated": meeting.sequence > 0 and not cancelled,
-                    "meeting_url": page,
-                },
-                alternatives=[(ics.decode(), mimetype)],
-                attachments=[("cancel.ics" if cancelled else "invite.ics", ics.decode(), mimetype)],
-            )
-    except Exception:
-        _release(meeting_id, sequence, previous)
-        raise
-    return True
-
-
-def meetings_with_unsent_invitations(*, older_than: timedelta = timedelta(minutes=5)):
-    """Meetings whose current version was never emailed (the broker was down when it was
-    queued): for a periodic scan to queue again. Only meetings not over yet."""
-    now = _now()
-    return (
-        Meeting.objects.filter(
-            Q(notified_sequence__isnull=True) | Q(notified_sequence__lt=F("sequence")),
-            updated_at__lte=now - older_than,
-            match__status=Match.Status.ACTIVE,
-            starts_at__gte=now - timedelta(hours=8),
-        )
-        .order_by("updated_at")
-        .values_list("pk", "sequence")
-    )

@@ -1,5 +1,7 @@
-"""Invitation emails: both members, .ics attached, each version sent once, SMTP failures
-retried, a real worker running a duplicated task sends once."""
+"""Invitation emails through the outbox: one row per member and version, both members get it
+with the .ics in their own zone, each version is sent once, an outdated one never, a failure
+sending to one member never re-sends to the other, and a real worker running a send twice
+sends once."""
 
 from __future__ import annotations
 
@@ -9,21 +11,22 @@ from smtplib import SMTPException
 import pytest
 from celery.signals import task_postrun
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar
 
+import mentorship.emails
 from goals.models import Meeting, PrivateNote
-from goals.services.meetings import (
-    meeting_cancel,
-    meeting_invitation_send,
-    meeting_schedule,
-    meeting_update,
-)
-from goals.tasks import queue_unsent_meeting_invitations, send_meeting_invitation
+from goals.services.meetings import meeting_cancel, meeting_schedule, meeting_update
+from mentorship import outbox
 from mentorship.emails import send_templated_email
+from mentorship.models import Notification
+from mentorship.tasks import send_notification
 from tests.conftest import wait_until
 
 pytestmark = pytest.mark.django_db
+
+KIND = "meeting_invitation"
 
 
 def at(days: int, hour: int = 10) -> datetime:
@@ -45,6 +48,30 @@ def schedule(pair, user, **extra) -> Meeting:
     return meeting_schedule(pair_match=pair, user=user, **values)
 
 
+def move(meeting, user, days: int) -> None:
+    meeting_update(
+        meeting=meeting,
+        user=user,
+        starts_local=at(days, 18),
+        timezone="Europe/Paris",
+        duration_minutes=60,
+        mode="video",
+        video_url="https://meet.example.com/abc",
+        agenda="Plan the conference talk",
+    )
+
+
+def rows(meeting, period: str | None = None):
+    found = Notification.objects.filter(kind=KIND, subject_id=meeting.pk).order_by("pk")
+    return found.filter(period=period) if period is not None else found
+
+
+def send(queryset) -> list[str]:
+    return [
+        outbox.notification_send(notification_id=pk) for pk in queryset.values_list("pk", flat=True)
+    ]
+
+
 def calendar_parts(message):
     """(alternative contents, attachments) with text/calendar mimetypes."""
     alternatives = [(c, m) for c, m in message.alternatives if m.startswith("text/calendar")]
@@ -52,9 +79,16 @@ def calendar_parts(message):
     return alternatives, attachments
 
 
+def test_scheduling_records_one_row_per_member_for_the_version(pair, alice, bob):
+    meeting = schedule(pair, alice)
+    assert sorted(rows(meeting).values_list("recipient_id", "period", "status")) == sorted(
+        [(alice.pk, "v0", "pending"), (bob.pk, "v0", "pending")]
+    )
+
+
 def test_both_members_get_the_invitation_with_the_ics(pair, alice, bob, mailoutbox):
     meeting = schedule(pair, alice)
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=0) is True
+    assert send(rows(meeting)) == ["sent", "sent"]
     assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.com", "bob@example.com"]
     for message in mailoutbox:
         alternatives, attachments = calendar_parts(message)
@@ -65,17 +99,20 @@ def test_both_members_get_the_invitation_with_the_ics(pair, alice, bob, mailoutb
         assert calendar["METHOD"] == "REQUEST"
         assert calendar.walk("VEVENT")[0]["UID"].startswith(str(meeting.uid))
         assert "Plan the conference talk" in message.body
+        assert f"/pairs/{pair.pk}/meetings/{meeting.pk}/" in message.body
+        assert message.extra_headers["X-Mentorship-Kind"] == KIND
     # Each sees the time in their own zone: 18:00 in Paris is 12:00 in New York.
     to_bob = next(m for m in mailoutbox if m.to == ["bob@example.com"])
     to_alice = next(m for m in mailoutbox if m.to == ["alice@example.com"])
     assert "America/New_York" in to_bob.subject and "12:00" in to_bob.subject
     assert "Europe/Paris" in to_alice.subject and "18:00" in to_alice.subject
     assert "Alice Adams" in to_bob.subject
+    assert "Bob Baker" in to_alice.subject
 
 
 def test_the_rendered_message_carries_a_calendar_part(pair, alice, mailoutbox):
     meeting = schedule(pair, alice)
-    meeting_invitation_send(meeting_id=meeting.pk, sequence=0)
+    send(rows(meeting)[:1])
     raw = mailoutbox[0].message().as_string()
     assert 'Content-Type: text/calendar; method="REQUEST"' in raw or (
         "Content-Type: text/calendar; method=REQUEST" in raw
@@ -83,30 +120,21 @@ def test_the_rendered_message_carries_a_calendar_part(pair, alice, mailoutbox):
     assert 'filename="invite.ics"' in raw
 
 
-def test_a_version_is_sent_once(pair, alice, mailoutbox):
+def test_a_version_is_sent_once(pair, alice, bob, mailoutbox):
     meeting = schedule(pair, alice)
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=0) is True
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=0) is False
+    # Recording the same version again (a retried request) adds nothing.
+    assert outbox.notify(KIND, recipient_id=alice.pk, subject_id=meeting.pk, period="v0") is False
+    assert send(rows(meeting)) == ["sent", "sent"]
+    assert send(rows(meeting)) == ["", ""]  # a duplicated or redelivered task
     assert len(mailoutbox) == 2
-    meeting.refresh_from_db()
-    assert meeting.notified_sequence == 0
 
 
 def test_an_outdated_version_is_not_sent_the_newer_one_is(pair, alice, bob, mailoutbox):
     meeting = schedule(pair, alice)
-    meeting_update(
-        meeting=meeting,
-        user=bob,
-        starts_local=at(6, 18),
-        timezone="Europe/Paris",
-        duration_minutes=60,
-        mode="video",
-        video_url="https://meet.example.com/abc",
-        agenda="Plan the conference talk",
-    )
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=0) is False
+    move(meeting, bob, 6)
+    assert send(rows(meeting, "v0")) == ["skipped", "skipped"]
     assert mailoutbox == []
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=1) is True
+    assert send(rows(meeting, "v1")) == ["sent", "sent"]
     assert all(m.subject.startswith("[Mentorship] Changed:") for m in mailoutbox)
     content = calendar_parts(mailoutbox[0])[1][0][1]
     assert Calendar.from_ical(content).walk("VEVENT")[0]["SEQUENCE"] == 1
@@ -114,10 +142,10 @@ def test_an_outdated_version_is_not_sent_the_newer_one_is(pair, alice, bob, mail
 
 def test_a_cancellation_sends_method_cancel(pair, alice, bob, mailoutbox):
     meeting = schedule(pair, alice)
-    meeting_invitation_send(meeting_id=meeting.pk, sequence=0)
+    send(rows(meeting, "v0"))
     meeting_cancel(meeting=meeting, user=bob)
     mailoutbox.clear()
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=1) is True
+    assert send(rows(meeting, "v1")) == ["sent", "sent"]
     assert len(mailoutbox) == 2
     for message in mailoutbox:
         assert message.subject.startswith("[Mentorship] Cancelled:")
@@ -130,39 +158,39 @@ def test_a_cancellation_sends_method_cancel(pair, alice, bob, mailoutbox):
         assert "Bob Baker" in message.body
 
 
-def test_an_smtp_failure_releases_the_claim_for_the_retry(pair, alice, monkeypatch, mailoutbox):
+def test_a_failure_sending_to_the_second_member_does_not_resend_to_the_first(
+    pair, alice, bob, monkeypatch, mailoutbox
+):
     meeting = schedule(pair, alice)
-    # The service imports the sender at call time: patch it where it lives.
-    import mentorship.emails
-
-    calls = {"n": 0}
     original = mentorship.emails.send_templated_email
+    failures = {"left": 1}
 
     def flaky(**kwargs):
-        calls["n"] += 1
-        if calls["n"] == 1:
+        if kwargs["to"] == "bob@example.com" and failures["left"]:
+            failures["left"] -= 1
             raise SMTPException("451 try again later")
         return original(**kwargs)
 
     monkeypatch.setattr(mentorship.emails, "send_templated_email", flaky)
-    with pytest.raises(SMTPException):
-        meeting_invitation_send(meeting_id=meeting.pk, sequence=0)
-    meeting.refresh_from_db()
-    assert meeting.notified_sequence is None
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=0) is True
-    assert len(mailoutbox) == 2
-
-
-def test_the_task_retries_smtp_failures_with_backoff():
-    assert SMTPException in send_meeting_invitation.autoretry_for
-    assert send_meeting_invitation.retry_backoff
-    assert send_meeting_invitation.max_retries >= 3
+    to_alice = rows(meeting).get(recipient=alice)
+    to_bob = rows(meeting).get(recipient=bob)
+    assert outbox.notification_send(notification_id=to_alice.pk) == "sent"
+    with pytest.raises(outbox.RetryLater):
+        outbox.notification_send(notification_id=to_bob.pk)
+    to_bob.refresh_from_db()
+    assert to_bob.status == "pending" and to_bob.attempts == 1
+    # The retry (and any duplicate of either task) sends Bob his, and Alice nothing more.
+    assert outbox.notification_send(notification_id=to_bob.pk) == "sent"
+    assert outbox.notification_send(notification_id=to_alice.pk) == ""
+    assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.com", "bob@example.com"]
 
 
 def test_no_private_note_or_check_in_text_in_the_email(pair, alice, bob, mailoutbox):
     meeting = schedule(pair, alice)
     PrivateNote.objects.create(meeting=meeting, author=alice, text="SECRET NOTE TEXT")
-    meeting_invitation_send(meeting_id=meeting.pk, sequence=0)
+    PrivateNote.objects.create(meeting=meeting, author=bob, text="SECRET BOB TEXT")
+    send(rows(meeting))
+    assert len(mailoutbox) == 2
     for message in mailoutbox:
         assert "SECRET" not in message.message().as_string()
 
@@ -170,22 +198,29 @@ def test_no_private_note_or_check_in_text_in_the_email(pair, alice, bob, mailout
 def test_a_meeting_over_by_the_time_the_task_runs_is_not_sent(pair, alice, mailoutbox):
     meeting = schedule(pair, alice)
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(hours=3))
-    assert meeting_invitation_send(meeting_id=meeting.pk, sequence=0) is False
+    assert send(rows(meeting)) == ["skipped", "skipped"]
     assert mailoutbox == []
 
 
-def test_the_scan_queues_invitations_that_never_went_out(pair, alice, monkeypatch):
-    sent = schedule(pair, alice)
-    meeting_invitation_send(meeting_id=sent.pk, sequence=0)
-    unsent = schedule(pair, alice, starts_local=at(7))
-    fresh = schedule(pair, alice, starts_local=at(8))
-    old = timezone.now() - timedelta(minutes=10)
-    Meeting.objects.filter(pk__in=[sent.pk, unsent.pk]).update(updated_at=old)
-    queued = []
-    monkeypatch.setattr(send_meeting_invitation, "delay", lambda *a: queued.append(a))
-    assert queue_unsent_meeting_invitations() == 1
-    assert queued == [(unsent.pk, 0)]
-    assert fresh.pk not in [q[0] for q in queued]  # just queued by its own request
+def test_a_meeting_recorded_after_the_fact_records_no_invitation(pair, alice):
+    meeting = schedule(pair, alice, starts_local=at(-2))
+    assert not rows(meeting).exists()
+
+
+def test_a_rolled_back_change_records_nothing(pair, alice, bob):
+    meeting = schedule(pair, alice)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        move(meeting, bob, 7)
+        raise RuntimeError("rolled back")
+    assert set(rows(meeting).values_list("period", flat=True)) == {"v0"}
+
+
+def test_rows_never_queued_are_picked_up_by_the_requeue(pair, alice):
+    meeting = schedule(pair, alice)
+    later = timezone.now() + outbox.REQUEUE_GRACE + timedelta(seconds=1)
+    assert set(outbox.notifications_to_requeue(now=later)) == set(
+        rows(meeting).values_list("pk", flat=True)
+    )
 
 
 def test_send_templated_email_is_unchanged_without_the_new_keywords(pair, alice, mailoutbox):
@@ -215,24 +250,28 @@ def test_send_templated_email_attaches_files_and_alternatives(pair, mailoutbox):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_running_the_task_twice_sends_each_member_one_email(
-    pair, alice, celery_worker_queue, mailoutbox
+def test_a_real_worker_sends_each_member_one_email_even_with_tasks_delivered_twice(
+    pair, alice, celery_worker_queue, settings
 ):
-    meeting = schedule(pair, alice)
-    finished: list[tuple[str, object]] = []
+    settings.NOTIFICATION_QUEUE = celery_worker_queue
+    mail.outbox = []
+    finished: list[str] = []
 
-    def record(task_id=None, retval=None, **kwargs):
-        finished.append((task_id, retval))
+    def record(task=None, **kwargs):
+        if task is not None and task.name == send_notification.name:
+            finished.append(kwargs.get("task_id"))
 
     task_postrun.connect(record, weak=False)
     try:
-        # A redelivered or duplicated task: both copies reach the worker.
-        first = send_meeting_invitation.apply_async((meeting.pk, 0), queue=celery_worker_queue)
-        second = send_meeting_invitation.apply_async((meeting.pk, 0), queue=celery_worker_queue)
-        wait_until(lambda: len(finished) == 2, message="both copies of the task to run")
+        # The commit queues one task per row; each is also delivered a second time.
+        meeting = schedule(pair, alice)
+        ids = list(rows(meeting).values_list("pk", flat=True))
+        assert len(ids) == 2
+        for pk in ids:
+            send_notification.apply_async((pk,), queue=celery_worker_queue)
+        wait_until(lambda: len(finished) == 4, message="all four tasks to run")
     finally:
         task_postrun.disconnect(record)
 
-    assert {task_id for task_id, _ in finished} == {first.id, second.id}
-    assert sorted(retval for _, retval in finished) == [False, True]
+    assert set(rows(meeting).values_list("status", flat=True)) == {"sent"}
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "bob@example.com"]

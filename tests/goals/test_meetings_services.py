@@ -17,6 +17,8 @@ from goals.services.meetings import (
     meeting_schedule,
     meeting_update,
 )
+from mentorship import outbox
+from mentorship.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +46,19 @@ def kwargs(**extra) -> dict:
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Invitation tasks queued (meeting id, sequence), instead of reaching the broker."""
+    """Invitation versions (meeting id, sequence) whose outbox rows were queued for sending,
+    in order, instead of reaching the broker."""
     calls: list[tuple[int, int]] = []
-    from goals import tasks
 
-    monkeypatch.setattr(
-        tasks.send_meeting_invitation, "delay", lambda *args: calls.append(tuple(args))
-    )
+    def record(ids):
+        for row in Notification.objects.filter(pk__in=list(ids)).order_by("pk"):
+            assert row.kind == "meeting_invitation"
+            version = (row.subject_id, int(row.period.removeprefix("v")))
+            if version not in calls:
+                calls.append(version)
+        return len(ids)
+
+    monkeypatch.setattr(outbox, "queue_sends", record)
     return calls
 
 
@@ -72,6 +80,11 @@ def test_schedule_queues_one_invitation_after_commit(
         meeting = meeting_schedule(pair_match=pair, user=bob, **kwargs(timezone="America/New_York"))
         assert queued == []  # not before the commit
     assert queued == [(meeting.pk, 0)]
+    rows = Notification.objects.filter(kind="meeting_invitation", subject_id=meeting.pk)
+    assert sorted(rows.values_list("recipient__email", "period")) == [
+        ("alice@example.com", "v0"),
+        ("bob@example.com", "v0"),
+    ]
 
 
 def test_a_rolled_back_schedule_queues_nothing(
@@ -86,6 +99,7 @@ def test_a_rolled_back_schedule_queues_nothing(
         raise RuntimeError("rolled back")
     assert queued == []
     assert not Meeting.objects.exists()
+    assert not Notification.objects.exists()
 
 
 def test_a_meeting_recorded_after_the_fact_sends_no_invitation(
@@ -94,6 +108,7 @@ def test_a_meeting_recorded_after_the_fact_sends_no_invitation(
     with django_capture_on_commit_callbacks(execute=True):
         meeting = meeting_schedule(pair_match=pair, user=alice, **kwargs(starts_local=soon(-2)))
     assert meeting.pk and queued == []
+    assert not Notification.objects.exists()
 
 
 @pytest.mark.parametrize(
