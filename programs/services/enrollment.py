@@ -1,16 +1,18 @@
-"""Enrollments: intake completeness, inviting people, and their invitation emails."""
+"""Enrollments: intake completeness, and inviting people (each invitation an outbox notice)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from mentorship.emails import absolute_url, send_templated_email
+from mentorship.notifications import Due
+from mentorship.outbox import notifications_record
 from people.models import User
 from programs.models import Cohort, Enrollment, Topic
+
+INVITATION = "program_invitation"  # programs/notifications.py
 
 
 def intake_missing(enrollment: Enrollment) -> list[str]:
@@ -62,7 +64,8 @@ class NewEnrollment:
 def enrollments_invite(
     *, cohort: Cohort, new: list[NewEnrollment], source: str, invited_by: User | None
 ) -> list[Enrollment]:
-    """Enrol people as invited, all or nothing, and email each an invitation once committed.
+    """Enrol people as invited, all or nothing; each gets an invitation email once committed
+    (a ``program_invitation`` notification, recorded in the same transaction).
 
     The caller has validated that nobody is enrolled yet (the unique constraint would reject
     the whole batch otherwise) and that roles fit the program's kind. Mentors without a
@@ -105,48 +108,6 @@ def enrollments_invite(
                 for t in item.topics_sought
             ]
         )
-        ids = [e.pk for e in enrollments]
-        transaction.on_commit(lambda: _queue_invitations(ids))
+        # One invitation each, sent once the enrollments are committed (the outbox queues it).
+        notifications_record(Due(INVITATION, e.person_id, e.pk) for e in enrollments)
     return enrollments
-
-
-def _queue_invitations(ids: list[int]) -> None:
-    from programs.tasks import send_enrollment_invitation  # tasks import this module
-
-    for pk in ids:
-        send_enrollment_invitation.delay(pk)
-
-
-def enrollment_invitation_send(*, enrollment_id: int) -> bool:
-    """Send the invitation email for one enrollment, at most once.
-
-    The row is claimed with a conditional UPDATE before sending: a second run of the task
-    (a retry, a redelivery, a second worker) finds it claimed and sends nothing. If sending
-    fails the claim is released, so the task's retry can send it. Returns whether it sent.
-    """
-    claimed = Enrollment.objects.filter(
-        pk=enrollment_id, invitation_sent_at__isnull=True, status=Enrollment.Status.INVITED
-    ).update(invitation_sent_at=timezone.now())
-    if not claimed:
-        return False  # another worker got there first, or the person left the cohort
-    enrollment = Enrollment.objects.select_related("cohort__program", "person").get(
-        pk=enrollment_id
-    )
-    try:
-        send_templated_email(
-            to=enrollment.person.email,
-            template_prefix="programs/email/invitation",
-            context={
-                "enrollment": enrollment,
-                "cohort": enrollment.cohort,
-                "program": enrollment.cohort.program,
-                "person": enrollment.person,
-                "intake_url": absolute_url(
-                    reverse("programs:intake", kwargs={"pk": enrollment.pk})
-                ),
-            },
-        )
-    except Exception:
-        Enrollment.objects.filter(pk=enrollment_id).update(invitation_sent_at=None)
-        raise
-    return True

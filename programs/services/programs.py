@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from mentorship.emails import absolute_url, send_templated_email
+from mentorship.notifications import Due
+from mentorship.outbox import notifications_record
 from people.models import User
 from programs.models import Cohort, Enrollment, Program, Topic
-from programs.services.enrollment import enrollment_intake_refresh, intake_missing
+from programs.services.enrollment import enrollment_intake_refresh
+
+DECISION = "application_decision"  # programs/notifications.py
 
 # --- Programs ---------------------------------------------------------------------------------
 
@@ -220,60 +222,9 @@ def enrollments_decide(
             enrollment.status = status
             enrollment.decided_by = decided_by
             enrollment.decided_at = now
-        if decided_ids:
-            transaction.on_commit(lambda: _queue_decisions(decided_ids))
+        # Each decided applicant hears once the decision is committed (an outbox notice).
+        notifications_record(Due(DECISION, e.person_id, e.pk) for e in result.decided)
     return result
-
-
-def _queue_decisions(ids: list[int]) -> None:
-    from programs.tasks import send_enrollment_decision  # tasks import this module
-
-    for pk in ids:
-        send_enrollment_decision.delay(pk)
-
-
-def enrollment_decision_send(*, enrollment_id: int) -> bool:
-    """Email an applicant the admin's decision, at most once.
-
-    Claimed with a conditional UPDATE on ``decision_sent_at`` before sending, like
-    invitations: a second run finds the row claimed and sends nothing. An enrollment that
-    is no longer accepted or declined (withdrawn since) gets no email. If sending fails the
-    claim is released for the task's retry. Returns whether it sent.
-    """
-    claimed = Enrollment.objects.filter(
-        pk=enrollment_id,
-        decision_sent_at__isnull=True,
-        decided_at__isnull=False,
-        status__in=[Enrollment.Status.ACCEPTED, Enrollment.Status.DECLINED],
-    ).update(decision_sent_at=timezone.now())
-    if not claimed:
-        return False  # another worker got there first, or the decision no longer stands
-    enrollment = (
-        Enrollment.objects.select_related("cohort__program", "person")
-        .prefetch_related("topics_offered", "topics_sought")
-        .get(pk=enrollment_id)
-    )
-    try:
-        send_templated_email(
-            to=enrollment.person.email,
-            template_prefix="programs/email/decision",
-            context={
-                "enrollment": enrollment,
-                "accepted": enrollment.status == Enrollment.Status.ACCEPTED,
-                "cohort": enrollment.cohort,
-                "program": enrollment.cohort.program,
-                "person": enrollment.person,
-                "intake_missing": intake_missing(enrollment),
-                "intake_editable": enrollment.cohort.intake_editable(),
-                "intake_url": absolute_url(
-                    reverse("programs:intake", kwargs={"pk": enrollment.pk})
-                ),
-            },
-        )
-    except Exception:
-        Enrollment.objects.filter(pk=enrollment_id).update(decision_sent_at=None)
-        raise
-    return True
 
 
 def cohort_slug_for(program: Program, name: str, *, taken=None) -> str:

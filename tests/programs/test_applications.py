@@ -9,14 +9,16 @@ import pytest
 from celery.signals import task_postrun
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorship import outbox
+from mentorship.models import Notification
+from mentorship.tasks import send_notification
 from programs.models import Enrollment
-from programs.services.programs import enrollment_decision_send, enrollments_decide
-from programs.tasks import send_enrollment_decision
+from programs.services.programs import enrollments_decide
 from tests.conftest import make_user, wait_until
 from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
@@ -194,7 +196,26 @@ def test_decisions_are_emailed_once_committed(
     assert sorted(m.to[0] for m in mailoutbox) == sorted([yes.person.email, no.person.email])
 
 
-# --- The decision email -------------------------------------------------------------------
+# --- The decision email (the outbox's ``application_decision``) ----------------------------
+
+
+def decision(enrollment) -> Notification:
+    return Notification.objects.get(kind="application_decision", subject_id=enrollment.pk)
+
+
+def send(enrollment) -> str:
+    return outbox.notification_send(notification_id=decision(enrollment).pk)
+
+
+def test_a_rolled_back_decision_records_nothing(cohort, program_admin):
+    applicant = apply(cohort)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enrollments_decide(
+            cohort=cohort, enrollment_ids=[applicant.pk], accept=True, decided_by=program_admin
+        )
+        raise RuntimeError("the request failed after deciding")
+    assert not Notification.objects.exists()
+    assert Enrollment.objects.get(pk=applicant.pk).status == "applied"
 
 
 def test_acceptance_email_links_to_the_intake(cohort, program_admin, mailoutbox):
@@ -202,7 +223,7 @@ def test_acceptance_email_links_to_the_intake(cohort, program_admin, mailoutbox)
     enrollments_decide(
         cohort=cohort, enrollment_ids=[applicant.pk], accept=True, decided_by=program_admin
     )
-    assert enrollment_decision_send(enrollment_id=applicant.pk) is True
+    assert send(applicant) == "sent"
     [message] = mailoutbox
     assert message.to == [applicant.person.email]
     assert "You're in" in message.subject and cohort.program.name in message.subject
@@ -210,6 +231,7 @@ def test_acceptance_email_links_to_the_intake(cohort, program_admin, mailoutbox)
     assert intake_url in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and intake_url in html
+    assert "/unsubscribe/" in message.body and "/unsubscribe/" in html
 
 
 def test_decline_email_says_so_kindly(cohort, program_admin, mailoutbox):
@@ -217,7 +239,7 @@ def test_decline_email_says_so_kindly(cohort, program_admin, mailoutbox):
     enrollments_decide(
         cohort=cohort, enrollment_ids=[applicant.pk], accept=False, decided_by=program_admin
     )
-    enrollment_decision_send(enrollment_id=applicant.pk)
+    send(applicant)
     [message] = mailoutbox
     assert "can't offer you a place" in message.body
     assert "/intake/" not in message.body
@@ -230,8 +252,8 @@ def test_decision_email_is_sent_once_even_when_sending_runs_twice(
     enrollments_decide(
         cohort=cohort, enrollment_ids=[applicant.pk], accept=True, decided_by=program_admin
     )
-    assert enrollment_decision_send(enrollment_id=applicant.pk) is True
-    assert enrollment_decision_send(enrollment_id=applicant.pk) is False
+    assert send(applicant) == "sent"
+    assert send(applicant) == ""
     assert len(mailoutbox) == 1
     applicant.refresh_from_db()
     assert applicant.decision_sent_at is not None
@@ -241,40 +263,39 @@ def test_no_email_for_an_undecided_or_since_withdrawn_application(
     cohort, program_admin, mailoutbox
 ):
     undecided = apply(cohort)
-    assert enrollment_decision_send(enrollment_id=undecided.pk) is False
     withdrawn = apply(cohort)
     enrollments_decide(
         cohort=cohort, enrollment_ids=[withdrawn.pk], accept=True, decided_by=program_admin
     )
+    assert not Notification.objects.filter(subject_id=undecided.pk).exists()
     Enrollment.objects.filter(pk=withdrawn.pk).update(status="withdrawn")
-    assert enrollment_decision_send(enrollment_id=withdrawn.pk) is False
+    assert send(withdrawn) == "skipped"
     assert mailoutbox == []
 
 
-def test_smtp_failure_releases_the_claim_so_a_retry_sends_it(cohort, program_admin, settings):
+def test_smtp_failure_leaves_it_pending_so_a_retry_sends_it(cohort, program_admin, settings):
     applicant = apply(cohort)
     enrollments_decide(
         cohort=cohort, enrollment_ids=[applicant.pk], accept=False, decided_by=program_admin
     )
     settings.EMAIL_BACKEND = f"{__name__}.FailingSMTPBackend"
-    with pytest.raises(smtplib.SMTPServerDisconnected):
-        enrollment_decision_send(enrollment_id=applicant.pk)
+    with pytest.raises(outbox.RetryLater):
+        send(applicant)
     applicant.refresh_from_db()
     assert applicant.decision_sent_at is None
+    assert decision(applicant).status == "pending"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
-    assert enrollment_decision_send(enrollment_id=applicant.pk) is True
+    assert send(applicant) == "sent"
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_running_the_task_twice_sends_one_email(
-    cohort, program_admin, celery_worker_queue, mailoutbox
+def test_a_real_worker_sends_one_email_when_the_task_arrives_twice(
+    cohort, program_admin, celery_worker_queue, mailoutbox, settings
 ):
+    settings.NOTIFICATION_QUEUE = celery_worker_queue
     applicant = apply(cohort)
-    Enrollment.objects.filter(pk=applicant.pk).update(
-        status="accepted", decided_by=program_admin, decided_at=timezone.now()
-    )
     finished: list[object] = []
 
     def record(retval=None, **kwargs):
@@ -282,12 +303,15 @@ def test_a_real_worker_running_the_task_twice_sends_one_email(
 
     task_postrun.connect(record, weak=False)
     try:
-        send_enrollment_decision.apply_async((applicant.pk,), queue=celery_worker_queue)
-        send_enrollment_decision.apply_async((applicant.pk,), queue=celery_worker_queue)
+        # Committed: the outbox queues the send; a redelivery brings a second copy.
+        enrollments_decide(
+            cohort=cohort, enrollment_ids=[applicant.pk], accept=True, decided_by=program_admin
+        )
+        send_notification.apply_async((decision(applicant).pk,), queue=celery_worker_queue)
         wait_until(lambda: len(finished) == 2, message="both copies of the task to run")
     finally:
         task_postrun.disconnect(record)
-    assert sorted(finished) == [False, True]
+    assert sorted(finished) == ["", "sent"]
     assert [m.to for m in mail.outbox] == [[applicant.person.email]]
 
 
