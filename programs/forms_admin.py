@@ -229,11 +229,49 @@ COHORT_FIELDSETS = [
         "How much each criterion counts in a pair's score, from 0 (ignored) to 10.",
         list(Cohort.WEIGHT_FIELDS),
     ),
+    (
+        "Reminders and nudges",
+        "When this cohort's people are reminded by email. Invitations, decisions and "
+        "published matches are always sent; everyone can also switch off a kind of reminder "
+        "for themselves.",
+        list(Cohort.REMINDER_FIELDS),
+    ),
 ]
+
+REMINDER_LABELS = {
+    "reminders_enabled": "Send reminders and nudges",
+    "intake_first_reminder_days": "First intake reminder (days after the invitation)",
+    "intake_second_reminder_days": "Second intake reminder (days after the invitation)",
+    "last_call_days": "Last call (days before applications close)",
+    "request_waiting_days": "Mentor request waiting (days)",
+    "meeting_reminder_hours": "Meeting reminder (hours before)",
+    "check_in_due_days": "Check-in due (days after a meeting)",
+    "review_waiting_days": "Review waiting (days)",
+    "goal_due_soon_days": "Goal due soon (days before its target date)",
+    "progress_stale_days": "No progress update (days)",
+}
+
+REMINDER_HELP = {
+    "reminders_enabled": "Off: none of the reminders below go out for this cohort.",
+    "intake_first_reminder_days": "To people whose intake is not finished, at 09:00 their "
+    "time (1 to 60).",
+    "intake_second_reminder_days": "After the first reminder, if the intake is still not "
+    "finished (up to 60).",
+    "last_call_days": "To people whose intake is not finished, before applications close "
+    "(1 to 30).",
+    "request_waiting_days": "Self-select mode: the mentor is reminded of a request they have "
+    "not answered (1 to 30).",
+    "meeting_reminder_hours": "To both, with the calendar invitation (1 to 168).",
+    "check_in_due_days": "To the mentee, when a meeting has no check-in yet (1 to 30).",
+    "review_waiting_days": "To the mentor, when a check-in waits for their review (1 to 30).",
+    "goal_due_soon_days": "To both, before an agreed goal's target date (1 to 60).",
+    "progress_stale_days": "To the mentee, when an agreed goal has had no progress update "
+    "(7 to 180).",
+}
 
 
 class CohortForm(forms.ModelForm):
-    """A cohort's dates, capacity, matching mode, rules and weights.
+    """A cohort's dates, capacity, matching mode, rules, weights and reminder intervals.
 
     Every date and capacity inconsistency the database would reject is reported on the field
     to correct, before anything is written.
@@ -276,6 +314,7 @@ class CohortForm(forms.ModelForm):
             "weight_timezone": "Close time zones",
             "weight_format": "Same preferred format (in person, remote)",
             "weight_mentee_ranking": "The mentee's own ranking of mentors",
+            **REMINDER_LABELS,
         }
         help_texts = {
             "name": "For example Spring 2027.",
@@ -299,6 +338,7 @@ class CohortForm(forms.ModelForm):
             "request_expiry_days": "Self-select mode: an unanswered request passes to the "
             "mentee's next choice after this many days (1 to 30).",
             "rule_allow_repeat_pairs": "Off: people get a new mentor each time.",
+            **REMINDER_HELP,
         }
         widgets = {
             "name": forms.TextInput(attrs={"size": 40}),
@@ -371,6 +411,14 @@ class CohortForm(forms.ModelForm):
                     f"capacity above {maximum} (up to {above[0]}): choose at least {above[0]}, "
                     "or lower their capacity first.",
                 )
+        first = data.get("intake_first_reminder_days")
+        second = data.get("intake_second_reminder_days")
+        if first and second and second <= first:
+            self.add_error(
+                "intake_second_reminder_days",
+                f"The second reminder must come after the first (day {first}): choose "
+                f"at least {first + 1}.",
+            )
         if self.creating and "slug" in data and not data["slug"] and data.get("name"):
             data["slug"] = cohort_slug_for(self.program, data["name"])
         return data

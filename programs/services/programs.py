@@ -137,6 +137,7 @@ COHORT_FIELDS = (
     "rule_min_level_gap",
     "rule_max_timezone_diff_hours",
     *Cohort.WEIGHT_FIELDS,
+    *Cohort.REMINDER_FIELDS,
 )
 
 

@@ -51,6 +51,16 @@ def cohort_data(**overrides):
         "weight_timezone": "2",
         "weight_format": "1",
         "weight_mentee_ranking": "3",
+        "reminders_enabled": "on",
+        "intake_first_reminder_days": "3",
+        "intake_second_reminder_days": "7",
+        "last_call_days": "2",
+        "request_waiting_days": "2",
+        "meeting_reminder_hours": "24",
+        "check_in_due_days": "1",
+        "review_waiting_days": "3",
+        "goal_due_soon_days": "7",
+        "progress_stale_days": "30",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -79,6 +89,7 @@ def test_create_form_groups_fields_under_headings(admin_client, program):
         "Meetings and capacity",
         "Matching rules",
         "Matching weights",
+        "Reminders and nudges",
     ]:
         assert f"<h2>{heading}</h2>" in body
     assert 'type="date"' in body
@@ -195,6 +206,115 @@ def test_maximum_capacity_cannot_go_below_a_mentors_capacity(admin_client, cohor
     )
     assert response.status_code == 200
     assert "choose at least 3" in response.context["form"].errors["max_mentor_capacity"][0]
+
+
+# --- Reminders and nudges -------------------------------------------------------------------
+
+
+def test_the_reminder_fieldset_shows_each_interval_with_its_help(admin_client, cohort):
+    body = admin_client.get(edit_url(cohort)).content.decode()
+    section = body[body.index("<h2>Reminders and nudges</h2>") :]
+    for words in [
+        "Send reminders and nudges",
+        "First intake reminder (days after the invitation)",
+        "Second intake reminder (days after the invitation)",
+        "Last call (days before applications close)",
+        "Meeting reminder (hours before)",
+        "No progress update (days)",
+        "at 09:00 their time (1 to 60)",
+    ]:
+        assert words in section, words
+    assert 'name="intake_first_reminder_days" value="3"' in section
+    assert 'name="reminders_enabled"' in section and "checked" in section
+
+
+def test_admin_sets_the_reminder_intervals(admin_client, cohort):
+    response = admin_client.post(
+        edit_url(cohort),
+        cohort_data(
+            intake_first_reminder_days="2",
+            intake_second_reminder_days="10",
+            last_call_days="5",
+            meeting_reminder_hours="48",
+            progress_stale_days="21",
+        ),
+    )
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert (
+        cohort.intake_first_reminder_days,
+        cohort.intake_second_reminder_days,
+        cohort.last_call_days,
+        cohort.meeting_reminder_hours,
+        cohort.progress_stale_days,
+    ) == (2, 10, 5, 48, 21)
+    assert cohort.reminders_enabled is True
+
+
+def test_admin_switches_reminders_off_and_on(admin_client, cohort):
+    assert (
+        admin_client.post(edit_url(cohort), cohort_data(reminders_enabled=None)).status_code == 302
+    )
+    cohort.refresh_from_db()
+    assert cohort.reminders_enabled is False
+    admin_client.post(edit_url(cohort), cohort_data())
+    cohort.refresh_from_db()
+    assert cohort.reminders_enabled is True
+
+
+def test_a_new_cohort_gets_the_reminder_intervals_given(admin_client, program):
+    response = admin_client.post(create_url(program), cohort_data(review_waiting_days="5"))
+    assert response.status_code == 302
+    cohort = Cohort.objects.get(program=program)
+    assert (cohort.review_waiting_days, cohort.intake_second_reminder_days) == (5, 7)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        (
+            {"intake_first_reminder_days": "7", "intake_second_reminder_days": "7"},
+            "intake_second_reminder_days",
+            "must come after the first (day 7): choose at least 8",
+        ),
+        (
+            {"intake_first_reminder_days": "9", "intake_second_reminder_days": "4"},
+            "intake_second_reminder_days",
+            "must come after the first (day 9)",
+        ),
+        ({"intake_first_reminder_days": "0"}, "intake_first_reminder_days", "greater than"),
+        ({"intake_second_reminder_days": "61"}, "intake_second_reminder_days", "60"),
+        ({"last_call_days": "31"}, "last_call_days", "less than or equal to 30"),
+        ({"last_call_days": ""}, "last_call_days", "required"),
+        ({"request_waiting_days": "0"}, "request_waiting_days", "greater than or equal to 1"),
+        ({"meeting_reminder_hours": "169"}, "meeting_reminder_hours", "168"),
+        ({"check_in_due_days": "31"}, "check_in_due_days", "30"),
+        ({"review_waiting_days": "-1"}, "review_waiting_days", "greater than or equal"),
+        ({"goal_due_soon_days": "61"}, "goal_due_soon_days", "60"),
+        ({"progress_stale_days": "6"}, "progress_stale_days", "greater than or equal to 7"),
+        ({"progress_stale_days": "lots"}, "progress_stale_days", "Enter a whole number"),
+    ],
+)
+def test_invalid_reminder_intervals_are_field_errors_and_nothing_is_written(
+    admin_client, cohort, overrides, field, words
+):
+    before = Cohort.objects.filter(pk=cohort.pk).values().get()
+    response = admin_client.post(edit_url(cohort), cohort_data(name="Renamed", **overrides))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field], errors
+    assert words in " ".join(errors[field])
+    assert "Nothing was saved" in response.content.decode()
+    assert Cohort.objects.filter(pk=cohort.pk).values().get() == before
+
+
+def test_the_database_refuses_a_second_reminder_not_after_the_first(cohort):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cohort.objects.filter(pk=cohort.pk).update(
+            intake_first_reminder_days=5, intake_second_reminder_days=5
+        )
 
 
 def test_hr_can_create_and_edit_cohorts(hr_client, program, cohort):
