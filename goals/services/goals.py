@@ -19,6 +19,8 @@ from django.utils import timezone
 from goals import smart
 from goals.models import CheckIn, Goal, GoalEvent, GoalTemplate, Milestone, ProgressUpdate
 from matching.models import Match
+from mentorship.notifications import Due
+from mentorship.outbox import notifications_record
 from programs.models import Enrollment, Program
 
 S = Goal.Status
@@ -164,6 +166,18 @@ def _set_status(goal: Goal, user, to_status: str, *, kind: str, comment: str = "
         comment=comment,
         data=data or {},
     )
+    if to_status == S.ACHIEVED:
+        _celebrate("goal_achieved", match=goal.match, subject_ids=[goal.pk])
+
+
+def _celebrate(kind: str, *, match: Match, subject_ids: Iterable[int]) -> None:
+    """Record a celebration email to both members (``goal_achieved``, ``milestone_achieved``),
+    sent once the surrounding transaction commits; once per subject, so a milestone ticked
+    again after an untick is not celebrated twice."""
+    if not match.cohort.reminders_enabled:  # celebrations are nudges: off with the others
+        return
+    people = (match.mentee.person_id, match.mentor.person_id)
+    notifications_record([Due(kind, person_id, pk) for pk in subject_ids for person_id in people])
 
 
 def milestone_percent(*, done: int, total: int) -> int | None:
@@ -215,7 +229,7 @@ def goal_progress_record(
     """
     locked = (
         Goal.objects.select_for_update(of=("self",))
-        .select_related("match__mentee", "match__mentor")
+        .select_related("match__cohort", "match__mentee", "match__mentor")
         .get(pk=goal.pk)
     )
     _require_member(locked.match, user)
@@ -269,6 +283,8 @@ def goal_progress_record(
         data["milestones_done"] = milestones_done
         data["milestones_total"] = len(milestones)
         data["milestones_ticked"] = [m.pk for m in ticked]
+        if ticked:
+            _celebrate("milestone_achieved", match=locked.match, subject_ids=[m.pk for m in ticked])
 
     update = ProgressUpdate.objects.create(
         goal=locked,
@@ -707,6 +723,8 @@ def milestone_set_done(*, milestone: Milestone, user, done: bool = True) -> Mile
         data=data,
     )
     Goal.objects.filter(pk=goal.pk).update(updated_at=now)
+    if done:
+        _celebrate("milestone_achieved", match=goal.match, subject_ids=[milestone.pk])
     return milestone
 
 
