@@ -308,8 +308,9 @@ PEER = Program.Kind.PEER
 
 
 def _window(field: str, now: datetime) -> Q:
-    """Rows whose ``field`` + ``days`` (a cohort setting) may have reached 09:00 local in some
-    zone by ``now``, and not more than ``LOOKBACK_DAYS`` ago."""
+    """The index range holding every row whose day-based reminder may be due at ``now``,
+    whatever the cohort's setting: at least a night old, at most the longest setting plus
+    ``LOOKBACK_DAYS``."""
     return Q(
         **{
             f"{field}__lte": now - EARLIEST_NEXT_MORNING,
