@@ -592,3 +592,44 @@ def test_every_meeting_kind_is_registered_with_its_templates():
             get_template(f"goals/email/{name}_{part}")
     assert get_kind("meeting_invitation").scan is None
     assert nm.LOOKBACK_DAYS >= 7
+
+
+def test_scans_run_a_fixed_number_of_queries_whatever_the_number_of_pairs(running_cohort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+
+    def add_pairs(n: int) -> None:
+        for _ in range(n):
+            busy, idle = (
+                make_pair(
+                    cohort=running_cohort,
+                    mentee=make_user(timezone="Asia/Tokyo"),
+                    mentor=make_user(timezone="America/Chicago"),
+                    published_at=now - timedelta(days=29),
+                )
+                for _ in range(2)
+            )
+            held(busy, now - timedelta(days=2))  # no check-in yet
+            reviewed_late = held(busy, now - timedelta(days=5))
+            check_in(reviewed_late, reviewed_late.starts_at + timedelta(hours=1))
+            soon = held(busy, now + timedelta(hours=20))
+            Meeting.objects.filter(pk=soon.pk).update(updated_at=now - timedelta(days=3))
+            held(idle, now - timedelta(days=20))  # past the cadence
+
+    def counts() -> dict[str, tuple[int, int]]:
+        found = {}
+        for name in (REMINDER, CHECK_IN_DUE, REVIEW_WAITING, CADENCE_NUDGE):
+            with CaptureQueriesContext(connection) as queries:
+                dues = scan(name, now)
+            found[name] = (len(queries), len(dues))
+        return found
+
+    add_pairs(2)
+    few = counts()
+    add_pairs(6)
+    many = counts()
+    for name in few:
+        assert few[name][0] == many[name][0] <= 2, name
+        assert many[name][1] > few[name][1] > 0, name
