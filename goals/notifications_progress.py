@@ -113,6 +113,11 @@ def _recorded(kind: str, *, recipient: str, period=None, **extra) -> Exists:
     return Exists(rows)
 
 
+def _person_fields(path: str) -> tuple[str, str]:
+    """What a scan reads of a recipient: their zone, and whether they can sign in."""
+    return (f"{path}__timezone", f"{path}__is_active")
+
+
 def _members(match: Match) -> tuple:
     return (match.mentee.person, match.mentor.person)
 
@@ -195,6 +200,13 @@ def goal_due_soon_scan(now: datetime) -> list[Due]:
             & _recorded(GOAL_DUE_SOON, recipient="match__mentor__person_id", period=period)
         )
         .select_related("match__cohort", "match__mentee__person", "match__mentor__person")
+        .only(
+            "due_on",
+            "match__cohort__goal_due_soon_days",
+            *_person_fields("match__mentee__person"),
+            *_person_fields("match__mentor__person"),
+        )
+        .order_by()
     )
     dues = []
     for goal in goals:
@@ -257,6 +269,8 @@ def milestone_overdue_scan(now: datetime) -> list[Due]:
             )
         )
         .select_related("goal__owner__person")
+        .only("due_on", *_person_fields("goal__owner__person"))
+        .order_by()
     )
     dues = []
     for milestone in milestones:
@@ -340,6 +354,8 @@ def progress_stale_scan(now: datetime) -> list[Due]:
             _recorded(PROGRESS_STALE, recipient="owner__person_id", due_at__gt=OuterRef("anchor"))
         )
         .select_related("match__cohort", "owner__person")
+        .only("match__cohort__progress_stale_days", *_person_fields("owner__person"))
+        .order_by()
     )
     dues = []
     for goal in goals:
@@ -459,6 +475,8 @@ def _cohort_scan(kind: str, now: datetime) -> Iterator[Due]:
                 & _recorded(kind, recipient="mentor__person_id", period=period)
             )
             .select_related("mentee__person", "mentor__person")
+            .only(*_person_fields("mentee__person"), *_person_fields("mentor__person"))
+            .order_by()
         )
         for match in matches:
             for person in _members(match):
@@ -564,6 +582,7 @@ def admin_digest_scan(now: datetime) -> list[Due]:
         .objects.filter(is_active=True)
         .filter(Exists(Cohort.objects.filter(program__admins=OuterRef("pk"), ends_on__gte=day_min)))
         .only("pk", "timezone")
+        .order_by()
     )
     dues = []
     for admin in admins:

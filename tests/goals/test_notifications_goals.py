@@ -457,3 +457,33 @@ def test_scan_window_covers_every_zone():
     earliest, latest = local_day_range(now)
     assert earliest <= local_today(now, "Pacific/Pago_Pago")
     assert local_today(now, "Pacific/Kiritimati") <= latest
+
+
+def test_the_beat_scan_records_these_kinds(
+    pair, alice, bob, program_admin, caplog, settings, private_queue
+):
+    """Through mentorship.tasks.scan, as beat runs it: no kind of this module fails."""
+    from mentorship.tasks import scan as scan_all
+
+    settings.NOTIFICATION_QUEUE = private_queue  # whatever it requeues goes nowhere shared
+    now = timezone.now()
+    today = timezone.localdate(now)
+    make_goal(pair, due_on=today + days(3), created_at=now - days(40), agreed_at=now - days(40))
+    overdue_goal(pair, due_on=today - days(2))
+    created = scan_all(now=now + days(1))
+    ours = (
+        "goal_due_soon",
+        "milestone_overdue",
+        "progress_stale",
+        "cohort_midpoint",
+        "cohort_wrap_up",
+        "cohort_ended",
+        "admin_digest",
+    )
+    assert set(ours) <= set(created)
+    assert created["goal_due_soon"] == 2
+    assert created["milestone_overdue"] == 2
+    assert created["progress_stale"] == 1
+    assert not [r for r in caplog.records if "scan failed" in r.getMessage()]
+    again = scan_all(now=now + days(1))
+    assert all(again[kind] == 0 for kind in ours)
