@@ -36,6 +36,19 @@ def isolated_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def unconsumed_notification_queue(settings):
+    """Send tasks queued by tests that commit (live server, transactional tests) go to a queue
+    of the test's own, emptied afterwards, never to the default queue a developer's worker
+    reads. Tests with a worker point NOTIFICATION_QUEUE at the worker's queue."""
+    name = f"test-outbox-{uuid.uuid4().hex}"
+    settings.NOTIFICATION_QUEUE = name
+    yield
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(name, f"_kombu.binding.{name}")
+    client.close()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """PBKDF2 costs ~0.3 s a user by design; tests need hashing to work, not to be slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
