@@ -292,9 +292,6 @@ class Meeting(models.Model):
     agenda = models.TextField(max_length=4000, blank=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
-    # The sequence whose invitation email went out: claimed with a conditional UPDATE so each
-    # version is emailed once (goals.services.meetings.meeting_invitation_send).
-    notified_sequence = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -404,6 +401,8 @@ class ProgressUpdate(models.Model):
                 name="progress_percent_0_to_100",
             ),
         ]
+        # The latest update of each goal (progress_stale scan, goal pages).
+        indexes = [models.Index(fields=["goal", "-created_at"], name="progress_goal_latest")]
 
     def __str__(self) -> str:
         return f"Progress on goal {self.goal_id} at {self.created_at:%Y-%m-%d}"
