@@ -69,6 +69,8 @@ class Match(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # No longer written: the match_published notification (one per member) replaced this
+    # claim. To be dropped.
     notified_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
@@ -180,9 +182,8 @@ class MentorRequest(models.Model):
     )
     # Why the engine suggested this mentor, as the mentee saw it when choosing.
     reasons = models.JSONField(default=list, blank=True)
-    # Each email is claimed (set) before it is sent, so it goes out once: the mentor's when
-    # the request is put in front of them, the mentee's when it is accepted, declined or
-    # expires.
+    # No longer written: these emails are outbox notifications now (matching/notifications.py,
+    # kinds mentor_request_received and mentor_request_answered). To be dropped.
     mentor_notified_at = models.DateTimeField(null=True, blank=True)
     mentee_notified_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.urls import reverse
 from django.utils import timezone
 
 from matching import engine
 from matching.models import Match, MentorRequest
 from matching.services import cohort_rules, cohort_weights, pool_load
+from mentorship.outbox import notify
 from programs.models import Cohort, Enrollment
+
+# Notification kinds (matching/notifications.py): the mentor hears when a request is put in
+# front of them (and again if it waits), the mentee when it is accepted, declined or expires.
+REQUEST_RECEIVED = "mentor_request_received"
+REQUEST_ANSWERED = "mentor_request_answered"
+REQUEST_WAITING = "mentor_request_waiting"
 
 SELF_SELECT_MODES = (Cohort.MatchingMode.SELF_SELECT, Cohort.MatchingMode.BOTH)
 SUGGESTIONS = 5
@@ -198,7 +203,7 @@ def _pass_on(*, mentee: Enrollment, now: datetime) -> MentorRequest | None:
         )
         if sent:
             req.refresh_from_db()
-            transaction.on_commit(partial(_queue_mentor_email, req.pk))
+            notify(REQUEST_RECEIVED, recipient_id=req.mentor.person_id, subject_id=req.pk)
             return req
     return None
 
@@ -214,7 +219,9 @@ def _close_pending(
     ).update(status=status, decided_at=now, outcome=outcome)
     if closed:
         _pass_on(mentee=mentee, now=now)
-        transaction.on_commit(partial(_queue_mentee_email, request_id))
+        notify(
+            REQUEST_ANSWERED, recipient_id=mentee.person_id, subject_id=request_id, period=status
+        )
     return bool(closed)
 
 
@@ -309,7 +316,12 @@ def mentor_request_accept(
             match=match,
             replaced_draft_mentor=draft.mentor_id if draft else None,
         )
-        transaction.on_commit(partial(_queue_mentee_email, req.pk))
+        notify(
+            REQUEST_ANSWERED,
+            recipient_id=req.mentee.person_id,
+            subject_id=req.pk,
+            period=MentorRequest.Status.ACCEPTED,
+        )
         MentorRequest.objects.filter(mentee=req.mentee, status__in=MentorRequest.OPEN).update(
             status=MentorRequest.Status.SUPERSEDED,
             decided_at=now,
@@ -396,7 +408,7 @@ def mentor_pending_requests(mentor: Enrollment) -> list[MentorRequest]:
     )
 
 
-# --- Emails: each claimed on its request row before it is sent, so it goes out once ---------
+# --- Emails (matching/notifications.py builds them at send time) ---------------------------
 
 # The mentee hears about a request when the mentor answered it or let it expire; withdrawn
 # and superseded requests were the mentee's own doing (or the accept email covers them).
@@ -407,19 +419,7 @@ ANSWERED = (
 )
 
 
-def _queue_mentor_email(request_id: int) -> None:
-    from matching.tasks_requests import send_mentor_request_received  # tasks import this module
-
-    send_mentor_request_received.delay(request_id)
-
-
-def _queue_mentee_email(request_id: int) -> None:
-    from matching.tasks_requests import send_mentor_request_outcome  # tasks import this module
-
-    send_mentor_request_outcome.delay(request_id)
-
-
-def _local_time(moment: datetime, zone_name: str) -> str:
+def local_time(moment: datetime, zone_name: str) -> str:
     """``moment`` in the reader's own time zone (UTC when theirs is unknown), zone named."""
     try:
         zone = ZoneInfo(zone_name) if zone_name else ZoneInfo("UTC")
@@ -427,104 +427,3 @@ def _local_time(moment: datetime, zone_name: str) -> str:
         zone = ZoneInfo("UTC")
     local = moment.astimezone(zone)
     return f"{local.day} {local:%B %Y, %H:%M} ({zone.key})"
-
-
-def mentor_request_notify_mentor(*, request_id: int) -> bool:
-    """Tell the mentor a request is waiting for their answer, at most once.
-
-    Claimed with a conditional UPDATE first: a retry, a redelivery or a second worker finds
-    it claimed and sends nothing. A request answered or withdrawn before the task ran is not
-    announced. If sending fails the claim is released for the task's retry.
-    """
-    from mentorship.emails import absolute_url, send_templated_email
-
-    claimed = MentorRequest.objects.filter(
-        pk=request_id, status=MentorRequest.Status.PENDING, mentor_notified_at__isnull=True
-    ).update(mentor_notified_at=timezone.now())
-    if not claimed:
-        return False
-    req = (
-        MentorRequest.objects.select_related("cohort__program", "mentee__person", "mentor__person")
-        .prefetch_related("mentee__topics_sought")
-        .get(pk=request_id)
-    )
-    try:
-        send_templated_email(
-            to=req.mentor.person.email,
-            template_prefix="matching/email/request_received",
-            context={
-                "req": req,
-                "mentee": req.mentee,
-                "mentor": req.mentor,
-                "cohort": req.cohort,
-                "program": req.cohort.program,
-                "topics": [t.name for t in req.mentee.topics_sought.all()],
-                "expires": _local_time(req.expires_at, req.mentor.person.timezone),
-                "incoming_url": absolute_url(
-                    reverse("requests:incoming", kwargs={"pk": req.mentor_id})
-                ),
-            },
-        )
-    except Exception:
-        MentorRequest.objects.filter(pk=request_id).update(mentor_notified_at=None)
-        raise
-    return True
-
-
-def mentor_request_notify_mentee(*, request_id: int) -> bool:
-    """Tell the mentee their request was accepted, declined or expired, at most once.
-
-    A decline or an expiry also says where things stand now, read when the email is sent:
-    which choice is being asked, or that none remain and they can choose again.
-    """
-    from mentorship.emails import absolute_url, send_templated_email
-
-    claimed = MentorRequest.objects.filter(
-        pk=request_id, status__in=ANSWERED, mentee_notified_at__isnull=True
-    ).update(mentee_notified_at=timezone.now())
-    if not claimed:
-        return False
-    req = MentorRequest.objects.select_related(
-        "cohort__program", "mentee__person", "mentor__person"
-    ).get(pk=request_id)
-    mentee = req.mentee
-    mine = MentorRequest.objects.filter(mentee=mentee).select_related("mentor__person")
-    context = {
-        "req": req,
-        "mentee": mentee,
-        "mentor": req.mentor,
-        "cohort": req.cohort,
-        "program": req.cohort.program,
-        "accepted": req.status == MentorRequest.Status.ACCEPTED,
-        "what_happened": {
-            MENTOR_DECLINED: "was declined",
-            NOT_ANSWERED: "expired: they did not answer in time",
-            NO_PLACE_LEFT: "was closed: their places are all taken",
-        }.get(req.outcome, "was closed"),
-        "match_url": absolute_url(reverse("matching:my_match", kwargs={"pk": mentee.pk})),
-        "choose_url": absolute_url(reverse("requests:choose", kwargs={"pk": mentee.pk})),
-        "has_mentor": Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists(),
-        "next_request": mine.filter(status=MentorRequest.Status.PENDING).first(),
-        # Later choices closed in the same step because their mentor had no place left.
-        "skipped": list(
-            mine.filter(
-                status=MentorRequest.Status.DECLINED,
-                sent_at__isnull=True,
-                decided_at=req.decided_at,
-            ).order_by("rank")
-        ),
-    }
-    if context["next_request"]:
-        context["next_expires"] = _local_time(
-            context["next_request"].expires_at, mentee.person.timezone
-        )
-    try:
-        send_templated_email(
-            to=mentee.person.email,
-            template_prefix="matching/email/request_answered",
-            context=context,
-        )
-    except Exception:
-        MentorRequest.objects.filter(pk=request_id).update(mentee_notified_at=None)
-        raise
-    return True

@@ -29,6 +29,8 @@ from matching.pool import (
     Rules,
     Weights,
 )
+from mentorship.notifications import Due
+from mentorship.outbox import notifications_record
 from people.models import User
 from programs.models import Cohort, Enrollment, Program
 
@@ -38,6 +40,9 @@ FORMAT_CODES = {
     Enrollment.Format.REMOTE: FORMAT_REMOTE,
     "": FORMAT_UNKNOWN,
 }
+
+
+MATCH_PUBLISHED = "match_published"  # matching/notifications.py
 
 
 class MatchingRefused(Exception):
@@ -328,7 +333,7 @@ def _nothing_to_match(loaded: LoadedPool) -> MatchResult:
 
 
 def matches_publish(*, cohort: Cohort, user: User) -> list[int]:
-    """Make the cohort's drafts active and queue the emails to both sides (once each)."""
+    """Make the cohort's drafts active; both sides of each get an email once committed."""
     with transaction.atomic():
         drafts = list(
             Match.objects.select_for_update()
@@ -340,40 +345,15 @@ def matches_publish(*, cohort: Cohort, user: User) -> list[int]:
         Match.objects.filter(pk__in=drafts).update(
             status=Match.Status.ACTIVE, published_at=timezone.now(), published_by=user
         )
-        transaction.on_commit(lambda: _queue_notifications(drafts))
+        # Each member hears once the publication is committed (an outbox notice each).
+        notifications_record(
+            Due(MATCH_PUBLISHED, person_id, match_id)
+            for match_id, mentee_person, mentor_person in Match.objects.filter(
+                pk__in=drafts
+            ).values_list("pk", "mentee__person_id", "mentor__person_id")
+            for person_id in (mentee_person, mentor_person)
+        )
     return drafts
-
-
-def _queue_notifications(ids: list[int]) -> None:
-    from matching.tasks import send_match_published  # tasks import this module
-
-    for pk in ids:
-        send_match_published.delay(pk)
-
-
-def match_published_notify(*, match_id: int) -> bool:
-    """Tell both sides of a published match, at most once (the row is claimed first)."""
-    from mentorship.emails import send_templated_email
-
-    claimed = Match.objects.filter(
-        pk=match_id, status=Match.Status.ACTIVE, notified_at__isnull=True
-    ).update(notified_at=timezone.now())
-    if not claimed:
-        return False
-    match = Match.objects.select_related("cohort__program", "mentee__person", "mentor__person").get(
-        pk=match_id
-    )
-    try:
-        for me, other in ((match.mentee, match.mentor), (match.mentor, match.mentee)):
-            send_templated_email(
-                to=me.person.email,
-                template_prefix="matching/email/published",
-                context={"match": match, "me": me, "other": other, "cohort": match.cohort},
-            )
-    except Exception:
-        Match.objects.filter(pk=match_id).update(notified_at=None)
-        raise
-    return True
 
 
 def match_end(*, match: Match, user: User, reason: str) -> None:

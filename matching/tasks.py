@@ -1,20 +1,8 @@
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from matching import services
-
-
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
-def send_match_published(match_id: int) -> bool:
-    return services.match_published_notify(match_id=match_id)
 
 
 @shared_task(soft_time_limit=600, time_limit=660)

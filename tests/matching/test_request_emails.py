@@ -1,6 +1,6 @@
 """Self-select emails: the mentor hears when a request is put in front of them, the mentee
-when it is accepted, declined or expires; each is sent once, from a Celery task queued on
-commit, and a failed send is retried."""
+when it is accepted, declined or expires; each is an outbox notification recorded in the
+request's transaction, sent once after commit, and a failed send is retried."""
 
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ from smtplib import SMTPException
 import pytest
 from celery.signals import task_postrun
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-import matching.requests as requests_module
 from matching.models import MentorRequest
 from matching.requests import (
     mentor_request_accept,
     mentor_request_decline,
-    mentor_request_notify_mentee,
-    mentor_request_notify_mentor,
     mentor_requests_expire,
     mentor_requests_submit,
     mentor_requests_withdraw,
 )
-from matching.tasks_requests import send_mentor_request_outcome, send_mentor_request_received
+from mentorship import outbox
+from mentorship.models import Notification
+from mentorship.tasks import send_notification
 from programs.models import Topic
 from tests.conftest import make_user, wait_until
 from tests.programs.fixtures import make_cohort, make_enrollment, make_program
@@ -89,6 +89,15 @@ def sent_to(person):
     return [m for m in mail.outbox if m.to == [person.email]]
 
 
+def row(kind, req) -> Notification:
+    return Notification.objects.get(kind=kind, subject_id=req.pk)
+
+
+def resend(kind, req) -> str:
+    """Sending the row again (a retried or redelivered task): "" when there is nothing to do."""
+    return outbox.notification_send(notification_id=row(kind, req).pk)
+
+
 def html(message):
     return message.alternatives[0][0]
 
@@ -113,7 +122,8 @@ def test_the_mentor_is_told_once_with_the_mentees_shareable_intake(
         "[Mentorship] Alice Adams asked you to be their mentor in Engineering Mentorship"
     )
     first.refresh_from_db()
-    assert first.reasons and first.mentor_notified_at
+    assert first.reasons
+    assert row("mentor_request_received", first).status == "sent"
     incoming = SITE + reverse("requests:incoming", kwargs={"pk": mentors[0].pk})
     for body in both_parts(message):
         assert "Alice Adams (Engineer, Platform) asked you to be their mentor" in body
@@ -126,8 +136,9 @@ def test_the_mentor_is_told_once_with_the_mentees_shareable_intake(
     local = first.expires_at.astimezone(timezone.get_default_timezone())
     assert str(local.year) in message.body
 
+    assert "/unsubscribe/" in message.body  # mentor requests can be switched off
     # A second run of the task (a retry, a redelivery) sends nothing.
-    assert send_mentor_request_received.apply((first.pk,)).get() is False
+    assert resend("mentor_request_received", first) == ""
     assert len(mailoutbox) == 1
 
 
@@ -148,8 +159,9 @@ def test_a_decline_tells_the_mentee_which_choice_is_asked_now(
         assert "Your choice 2, Mentor1 Mentorson, has been asked now" in body
     assert "Alice Adams" in to_next_mentor.subject
 
-    assert send_mentor_request_outcome.apply((first.pk,)).get() is False
-    assert send_mentor_request_received.apply((second.pk,)).get() is False
+    assert row("mentor_request_answered", first).period == "declined"
+    assert resend("mentor_request_answered", first) == ""
+    assert resend("mentor_request_received", second) == ""
     assert len(mailoutbox) == 2
 
 
@@ -172,7 +184,8 @@ def test_an_expired_last_choice_tells_the_mentee_to_choose_again(
         assert "None of your choices remain" in body and choose in body
     with django_capture_on_commit_callbacks(execute=True):
         assert mentor_requests_expire(now=later) == 0
-    assert send_mentor_request_outcome.apply((only.pk,)).get() is False
+    assert row("mentor_request_answered", only).period == "expired"
+    assert resend("mentor_request_answered", only) == ""
     assert len(mailoutbox) == 1
 
 
@@ -191,11 +204,18 @@ def test_an_accept_sends_the_mentee_a_link_to_their_match(
         "[Mentorship] Mentor0 Mentorson is your mentor in Engineering Mentorship"
     )
     my_match = SITE + reverse("matching:my_match", kwargs={"pk": mentee.pk})
+    first.refresh_from_db()
+    book = SITE + reverse("goals:meeting_new", kwargs={"pk": first.match_id})
     for body in both_parts(message):
         assert "accepted your request" in body and my_match in body
         assert mentors[0].person.email in body
-    assert send_mentor_request_outcome.apply((first.pk,)).get() is False
-    assert send_mentor_request_outcome.apply((second.pk,)).get() is False  # superseded
+        assert book in body  # the first meeting, booked in the pair's workspace
+    assert resend("mentor_request_answered", first) == ""
+    assert (
+        not Notification.objects.filter(subject_id=second.pk)
+        .exclude(kind="mentor_request_received")
+        .exists()
+    )  # superseded: no email of its own
     assert len(mailoutbox) == 1
 
 
@@ -218,7 +238,8 @@ def test_choices_skipped_for_lack_of_places_are_named(
     assert "Your choice 3, Mentor2 Mentorson, has been asked now" in message.body
     second.refresh_from_db()
     assert second.status == "declined" and second.sent_at is None
-    assert second.mentee_notified_at is None  # covered by the email above, not one of its own
+    # Covered by the email above, not one of its own.
+    assert not Notification.objects.filter(subject_id=second.pk).exists()
     assert len(sent_to(mentors[1].person)) == 0  # never put in front of its mentor
     assert len(sent_to(mentors[2].person)) == 1
 
@@ -226,16 +247,25 @@ def test_choices_skipped_for_lack_of_places_are_named(
 @pytest.mark.django_db
 def test_a_request_withdrawn_before_the_task_runs_is_not_announced(pool, mailoutbox):
     _, mentee, mentors = pool
-    # No on-commit capture: the task has not run when the mentee changes their mind.
+    # No on-commit capture: the email has not gone when the mentee changes their mind.
     (req,) = mentor_requests_submit(mentee=mentee, mentor_ids=[mentors[0].pk])
     mentor_requests_withdraw(mentee=mentee)
-    assert mentor_request_notify_mentor(request_id=req.pk) is False
-    assert mentor_request_notify_mentee(request_id=req.pk) is False
+    assert resend("mentor_request_received", req) == "skipped"
+    assert not Notification.objects.filter(kind="mentor_request_answered").exists()
     assert mailoutbox == []
 
 
 @pytest.mark.django_db
-def test_a_failed_send_releases_the_claim_for_the_retry(pool, monkeypatch, mailoutbox):
+def test_a_rolled_back_request_records_nothing(pool, mailoutbox):
+    _, mentee, mentors = pool
+    with pytest.raises(RuntimeError), transaction.atomic():
+        mentor_requests_submit(mentee=mentee, mentor_ids=[mentors[0].pk])
+        raise RuntimeError("the request failed after submitting")
+    assert not Notification.objects.exists() and not MentorRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_retried(pool, monkeypatch, mailoutbox):
     _, mentee, mentors = pool
     (req,) = mentor_requests_submit(mentee=mentee, mentor_ids=[mentors[0].pk])
 
@@ -243,39 +273,34 @@ def test_a_failed_send_releases_the_claim_for_the_retry(pool, monkeypatch, mailo
         raise SMTPException("relay down")
 
     monkeypatch.setattr("mentorship.emails.send_templated_email", refuse)
-    with pytest.raises(SMTPException):
-        mentor_request_notify_mentor(request_id=req.pk)
-    req.refresh_from_db()
-    assert req.mentor_notified_at is None
+    with pytest.raises(outbox.RetryLater):
+        resend("mentor_request_received", req)
+    assert row("mentor_request_received", req).status == "pending"
     monkeypatch.undo()
-    assert mentor_request_notify_mentor(request_id=req.pk) is True
+    assert resend("mentor_request_received", req) == "sent"
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_delivers_the_mentor_email_once(
-    celery_worker_queue, monkeypatch, mailoutbox, settings
-):
+def test_a_real_worker_delivers_the_mentor_email_once(celery_worker_queue, mailoutbox, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.NOTIFICATION_QUEUE = celery_worker_queue
     finished: list[object] = []
 
     def record(retval=None, **kwargs):
         finished.append(retval)
 
-    def queue_twice(request_id):
-        # As a redelivery would: the same task twice on the worker's queue.
-        for _ in range(2):
-            send_mentor_request_received.apply_async((request_id,), queue=celery_worker_queue)
-
-    monkeypatch.setattr(requests_module, "_queue_mentor_email", queue_twice)
     _, mentee, mentors = make_pool(make_program(name="Engineering Mentorship"))
     task_postrun.connect(record, weak=False)
     try:
+        # Committed: the outbox queues the send; a redelivery brings a second copy.
         (req,) = mentor_requests_submit(mentee=mentee, mentor_ids=[mentors[0].pk])
+        send_notification.apply_async(
+            (row("mentor_request_received", req).pk,), queue=celery_worker_queue
+        )
         wait_until(lambda: len(finished) == 2, message="both copies of the task to run")
     finally:
         task_postrun.disconnect(record)
-    assert sorted(finished) == [False, True]
+    assert sorted(finished) == ["", "sent"]
     assert [m.to for m in mailoutbox] == [[mentors[0].person.email]]
     assert "Alice Adams asked you" in mailoutbox[0].subject
-    assert MentorRequest.objects.get(pk=req.pk).mentor_notified_at is not None

@@ -180,9 +180,15 @@ def test_publishing_activates_drafts_and_tells_both_sides_once(
     match = Match.objects.get(mentee=mentee)
     assert match.status == "active" and match.published_by == program_admin
     assert sorted(m.to[0] for m in mailoutbox) == sorted([mentee.person.email, mentor.person.email])
-    from matching.services import match_published_notify
+    from mentorship import outbox
+    from mentorship.models import Notification
 
-    assert match_published_notify(match_id=match.pk) is False  # already sent
+    rows = Notification.objects.filter(kind="match_published", subject_id=match.pk)
+    assert sorted(rows.values_list("recipient_id", "status")) == sorted(
+        [(mentee.person_id, "sent"), (mentor.person_id, "sent")]
+    )
+    for row in rows:
+        assert outbox.notification_send(notification_id=row.pk) == ""  # already sent
     assert len(mailoutbox) == 2
     with pytest.raises(MatchingRefused):
         matches_publish(cohort=pool_cohort, user=program_admin)  # no drafts left
