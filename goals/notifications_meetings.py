@@ -58,6 +58,7 @@ from mentorship.notifications import (
     user_zone,
 )
 from programs.models import Enrollment, Program
+from programs.notifications import offers_mentoring
 
 INVITATION = "meeting_invitation"
 REMINDER = "meeting_reminder"
@@ -524,6 +525,7 @@ register(
         label="Check-ins waiting for your review",
         description="3 days after a check-in was written, when you have not reviewed it yet.",
         audience="mentors",
+        shown_to=offers_mentoring,
         build=review_waiting_build,
         scan=review_waiting_scan,
     )

@@ -87,7 +87,6 @@ def match_running(cohort: Cohort, zone: tzinfo) -> str:
     count = Match.objects.filter(cohort=cohort, status=Match.Status.PROPOSED).update(
         status=Match.Status.ACTIVE,
         published_at=published,
-        notified_at=published,
         created_at=run.finished_at,
     )
     line = (
@@ -136,7 +135,6 @@ def match_completed(cohort: Cohort, zone: tzinfo) -> str:
     count = Match.objects.filter(cohort=cohort, status=Match.Status.PROPOSED).update(
         status=Match.Status.ENDED,
         published_at=published,
-        notified_at=published,
         created_at=run.finished_at,
         ended_at=at(cohort.ends_on, 17, zone),
         end_reason=COHORT_ENDED,

@@ -69,9 +69,6 @@ class Match(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # No longer written: the match_published notification (one per member) replaced this
-    # claim. To be dropped.
-    notified_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -182,10 +179,6 @@ class MentorRequest(models.Model):
     )
     # Why the engine suggested this mentor, as the mentee saw it when choosing.
     reasons = models.JSONField(default=list, blank=True)
-    # No longer written: these emails are outbox notifications now (matching/notifications.py,
-    # kinds mentor_request_received and mentor_request_answered). To be dropped.
-    mentor_notified_at = models.DateTimeField(null=True, blank=True)
-    mentee_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["mentee", "rank", "-created_at"]

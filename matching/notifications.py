@@ -44,6 +44,7 @@ from mentorship.notifications import (
     register,
 )
 from programs.models import Enrollment
+from programs.notifications import offers_mentoring
 
 DAY = timedelta(days=1)
 
@@ -266,6 +267,7 @@ register(
         label="Mentor requests",
         description="When a mentee asks you to be their mentor (self-select cohorts).",
         audience="mentors",
+        shown_to=offers_mentoring,
         build=build_request_received,
     )
 )
@@ -284,6 +286,7 @@ register(
         label="Mentor requests waiting",
         description="2 days after a mentee's request reached you, if you have not answered it yet.",
         audience="mentors",
+        shown_to=offers_mentoring,
         build=build_request_waiting,
         scan=scan_request_waiting,
     )

@@ -97,6 +97,17 @@ def _recorded(kind: str, **period) -> Exists:
     )
 
 
+def offers_mentoring(user) -> bool:
+    """The settings page lists mentors' kinds to people who mentor (or are peers) anywhere."""
+    cached = getattr(user, "_offers_mentoring", None)
+    if cached is None:
+        cached = Enrollment.objects.filter(
+            person=user, role__in=(Enrollment.Role.MENTOR, Enrollment.Role.PEER)
+        ).exists()
+        user._offers_mentoring = cached
+    return cached
+
+
 # --- Invitation (event) -----------------------------------------------------------------------
 
 

@@ -365,7 +365,7 @@ def test_running_cohorts_are_matched_and_published_without_emails(mailoutbox):
     for cohort in running:
         active = Match.objects.filter(cohort=cohort, status="active")
         assert active.exists()
-        assert not active.filter(notified_at__isnull=True).exists()
+        assert not active.filter(published_at__isnull=True).exists()
     assert Match.objects.filter(
         mentee__person__email="mentee@example.com", status="active"
     ).exists()

@@ -126,7 +126,7 @@ def test_seed_demo_fills_the_pairs_workspaces(mailoutbox, django_capture_on_comm
     completed = Match.objects.filter(cohort__ends_on__lt=today)
     assert completed.exists()
     assert set(completed.values_list("status", flat=True)) == {Match.Status.ENDED}
-    assert not completed.filter(Q(ended_at=None) | Q(end_reason="") | Q(notified_at=None)).exists()
+    assert not completed.filter(Q(ended_at=None) | Q(end_reason="") | Q(published_at=None)).exists()
     histories = completed.annotate(
         meetings_held=Count("meetings", filter=Q(meetings__status="scheduled"), distinct=True),
         goals_set=Count("goals", distinct=True),
