@@ -9,7 +9,17 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import engines
 from django.template.loader import render_to_string
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """A plain-text template, never HTML-escaped: an apostrophe in a goal's title must reach a
+    subject line as an apostrophe, not &#x27;."""
+    wrapper = engines["django"].from_string(
+        "{% autoescape off %}{% include template_name %}{% endautoescape %}"
+    )
+    return wrapper.render({**context, "template_name": template_name})
 
 
 def absolute_url(path: str) -> str:
@@ -36,13 +46,13 @@ def send_templated_email(
     stop that kind), appended to both bodies; the outbox passes it for every notification.
     """
     context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"{template_prefix}_subject.txt", context)
+    subject = render_text(f"{template_prefix}_subject.txt", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    text = render_to_string(f"{template_prefix}_body.txt", context)
+    text = render_text(f"{template_prefix}_body.txt", context)
     html = render_to_string(f"{template_prefix}_body.html", context)
     if footer is not None:
         footer = {**context, **footer}
-        text = text.rstrip() + "\n\n" + render_to_string("email/footer.txt", footer)
+        text = text.rstrip() + "\n\n" + render_text("email/footer.txt", footer)
         html_footer = render_to_string("email/footer.html", footer)
         html = (
             html.replace("</body>", html_footer + "</body>", 1)

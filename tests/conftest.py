@@ -41,9 +41,10 @@ def unconsumed_notification_queue(settings):
     of the test's own, emptied afterwards, never to the default queue a developer's worker
     reads. Tests with a worker point NOTIFICATION_QUEUE at the worker's queue."""
     name = f"test-outbox-{uuid.uuid4().hex}"
+    broker_url = settings.CELERY_BROKER_URL  # a test may point it at a server it stops
     settings.NOTIFICATION_QUEUE = name
     yield
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client = redis.Redis.from_url(broker_url)
     client.delete(name, f"_kombu.binding.{name}")
     client.close()
 

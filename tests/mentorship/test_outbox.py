@@ -271,3 +271,18 @@ def test_the_unsubscribe_token_is_signed():
     assert outbox.unsubscribe_token_read(token) == (5, "test_ping")
     assert outbox.unsubscribe_token_read(token[:-2] + "xx") is None
     assert outbox.unsubscribe_token_read(outbox.unsubscribe_token(5, "nope")) is None
+
+
+def test_plain_text_parts_are_not_html_escaped(mailoutbox):
+    from mentorship.emails import send_templated_email
+
+    user = make_user(first_name="O'Brien & <Co>")
+    send_templated_email(
+        to=user.email,
+        template_prefix="email/outbox_test",
+        context={"recipient": user, "number": "1 < 2 & 'x'"},
+    )
+    (message,) = mailoutbox
+    assert message.subject == "[Mentorship] Ping number 1 < 2 & 'x'"
+    assert "Hello O'Brien & <Co>, ping number 1 < 2 & 'x'." in message.body
+    assert "O&#x27;Brien &amp; &lt;Co&gt;" in message.alternatives[0][0]  # HTML stays escaped
