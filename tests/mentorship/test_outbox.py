@@ -286,3 +286,10 @@ def test_plain_text_parts_are_not_html_escaped(mailoutbox):
     assert message.subject == "[Mentorship] Ping number 1 < 2 & 'x'"
     assert "Hello O'Brien & <Co>, ping number 1 < 2 & 'x'." in message.body
     assert "O&#x27;Brien &amp; &lt;Co&gt;" in message.alternatives[0][0]  # HTML stays escaped
+
+
+def test_no_retry_countdown_outlasts_the_brokers_visibility_timeout(settings):
+    """A countdown past the visibility timeout would have Redis redeliver the retry early."""
+    longest = max(outbox.backoff(n) for n in range(1, outbox.MAX_ATTEMPTS + 1))
+    assert longest < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert [outbox.backoff(n) for n in range(1, 6)] == [30, 60, 120, 240, 480]
