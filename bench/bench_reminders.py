@@ -190,9 +190,10 @@ def run(database_url: str, n: int, concurrency: int) -> None:
             for pk in Notification.objects.values_list("pk", flat=True):
                 send_notification.apply_async((pk,), queue=queue)
             client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-            while client.llen(queue):
+            # Done when nothing waits in the queue and no taken task is unacknowledged (tasks are
+            # acknowledged late, once they have run).
+            while client.llen(queue) or client.hlen("unacked"):
                 time.sleep(0.25)
-            time.sleep(2)  # the last tasks taken finish
             client.delete(queue)
             received = sink.messages
             per_key = Counter(m.message["Message-ID"] for m in received)
