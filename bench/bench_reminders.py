@@ -7,7 +7,8 @@ Works in a throwaway database (same server as DATABASE_URL, name suffixed ``_ben
 dropped at the end, and a private queue on the Redis of REDIS_URL. The reminders are real:
 10,000 people invited to an open cohort four days ago who have not finished their intake, so
 each is due its first intake reminder. A real Celery worker (prefork, ``--concurrency``
-processes) sends them over SMTP to a mail sink in this process.
+processes) sends them over SMTP to a mail sink in its own process (``mentorship.mailsink``,
+which saves every message it accepts as a file).
 
 Prints: the scan (rows recorded and tasks queued), delivery until every row is sent,
 reminders per second end to end, and duplicates (emails received beyond one per reminder,
@@ -19,9 +20,15 @@ from one process (no database, no queue), with the ratio of the outbox's rate to
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
@@ -59,6 +66,34 @@ def main() -> None:
         print(f"dropped throwaway database {bench_db}")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, "the mail sink did not start"
+            time.sleep(0.05)
+
+
+def unacknowledged(client, queue: str) -> int:
+    """Messages of ``queue`` a worker has taken and not yet acknowledged (kombu keeps them in
+    the ``unacked`` hash as [message, exchange, routing key])."""
+    return sum(1 for raw in client.hvals("unacked") if json.loads(raw)[2] == queue)
+
+
+def message_id(path: Path) -> str:
+    with path.open("rb") as f:
+        return email.message_from_binary_file(f, policy=email.policy.default)["Message-ID"]
+
+
 def run(database_url: str, n: int, concurrency: int) -> None:
     queue = f"bench-reminders-{os.getpid()}"
     os.environ["DATABASE_URL"] = database_url
@@ -77,7 +112,6 @@ def run(database_url: str, n: int, concurrency: int) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from mentorship.mailsink import MailSink
     from mentorship.models import Notification
     from mentorship.tasks import scan, send_notification
     from people.models import User
@@ -128,12 +162,22 @@ def run(database_url: str, n: int, concurrency: int) -> None:
         batch_size=2000,
     )
 
-    with MailSink() as sink:
+    maildir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
+    port = free_port()
+    sink_argv = [sys.executable, "-m", "mentorship.mailsink", "--port", str(port)]
+    sink_argv += ["--maildir", str(maildir), "--quiet"]
+    sink = subprocess.Popen(sink_argv, cwd=ROOT)  # noqa: S603 (our own mail sink)
+    wait_for_port(port)
+
+    def received() -> list[Path]:
+        return sorted(maildir.glob("*.eml"))
+
+    try:
         env = {
             **os.environ,
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(sink.port),
+            "EMAIL_PORT": str(port),
         }
 
         # Baseline: plain emails over SMTP from one process, one connection each as the
@@ -145,14 +189,15 @@ def run(database_url: str, n: int, concurrency: int) -> None:
                 subject="[Mentorship] Finish your intake",
                 body=f"Hello First{i}, please finish your intake.",
                 to=[f"baseline{i}@example.com"],
-                connection=get_connection(backend, host="127.0.0.1", port=sink.port),
+                connection=get_connection(backend, host="127.0.0.1", port=port),
             )
             message.attach_alternative("<p>Please finish your intake.</p>", "text/html")
             message.send()
         baseline = time.perf_counter() - started
         baseline_rate = n / baseline
         print(f"{'baseline: plain SMTP sends':<34} {baseline:7.2f} s  {baseline_rate:8,.0f} /s")
-        sink.sink.messages.clear()
+        for path in received():
+            path.unlink()
 
         argv = [sys.executable, "-m", "celery", "-A", "mentorship", "worker", "-Q", queue]
         argv += ["--concurrency", str(concurrency), "-l", "warning", "--without-gossip"]
@@ -192,22 +237,26 @@ def run(database_url: str, n: int, concurrency: int) -> None:
             client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
             # Done when nothing waits in the queue and no taken task is unacknowledged (tasks are
             # acknowledged late, once they have run).
-            while client.llen(queue) or client.hlen("unacked"):
+            while client.llen(queue) or unacknowledged(client, queue):
                 time.sleep(0.25)
             client.delete(queue)
-            received = sink.messages
-            per_key = Counter(m.message["Message-ID"] for m in received)
-            duplicates = len(received) - len(per_key)
+            files = received()
+            per_key = Counter(message_id(path) for path in files)
+            duplicates = len(files) - len(per_key)
             print(
                 f"after a second scan ({again.get('intake_reminder', 0)} new rows, "
                 f"{again['requeued']} requeued) and every task delivered twice: "
-                f"{len(received):,} emails for {n:,} reminders, duplicates: {duplicates}"
+                f"{len(files):,} emails for {n:,} reminders, duplicates: {duplicates}"
             )
             print(f"ratio to baseline: {rate / baseline_rate:.2f}x the plain-SMTP rate")
-            assert duplicates == 0 and len(received) == n
+            assert duplicates == 0 and len(files) == n
         finally:
             worker.terminate()
             worker.wait(30)
+    finally:
+        sink.terminate()
+        sink.wait(10)
+        shutil.rmtree(maildir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -4,43 +4,29 @@ cohort, only on the day or a few days after."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from goals.models import CheckIn, Meeting, PrivateNote
 from goals.notifications_progress import COHORT_NUDGE_LATE_DAYS, cohort_anchor
-from mentorship import outbox
 from mentorship.emails import absolute_url
 from mentorship.models import Notification
-from mentorship.notifications import get_kind, local_moment
+from mentorship.notifications import local_moment
 from tests.goals.fixtures import make_pair
+from tests.goals.notification_helpers import (
+    MINUTE,
+    NEW_YORK,
+    PARIS,
+    SECRET,
+    days,
+    record,
+    scan,
+    send,
+)
 from tests.programs.fixtures import make_cohort
 
 pytestmark = pytest.mark.django_db
-
-PARIS = "Europe/Paris"
-NEW_YORK = "America/New_York"
-SECRET = "SECRET-my-manager-keeps-taking-credit"
-MINUTE = timedelta(minutes=1)
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)
-
-
-def scan(kind: str, now) -> list:
-    return list(get_kind(kind).scan(now))
-
-
-def record(kind: str, now) -> list[int]:
-    return outbox.notifications_record(get_kind(kind).scan(now), now=now)
-
-
-def send(pk: int) -> str:
-    return outbox.notification_send(notification_id=pk)
 
 
 def row(kind: str, user) -> Notification:

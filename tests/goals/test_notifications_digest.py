@@ -6,7 +6,6 @@ queries whatever the number of pairs."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -24,18 +23,10 @@ from mentorship.models import Notification
 from mentorship.notifications import get_kind, local_moment
 from tests.conftest import make_user
 from tests.goals.fixtures import make_pair
+from tests.goals.notification_helpers import MINUTE, NEW_YORK, PARIS, SECRET, days
 from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
 pytestmark = pytest.mark.django_db
-
-PARIS = "Europe/Paris"
-NEW_YORK = "America/New_York"
-SECRET = "SECRET-my-manager-keeps-taking-credit"
-MINUTE = timedelta(minutes=1)
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)
 
 
 def scan(now) -> list:

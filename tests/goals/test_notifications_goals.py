@@ -26,35 +26,24 @@ from goals.services import goals as svc
 from mentorship import outbox
 from mentorship.emails import absolute_url
 from mentorship.models import Notification
-from mentorship.notifications import get_kind, local_moment, local_today
+from mentorship.notifications import local_moment, local_today
 from tests.goals.goals_factories import make_goal
+from tests.goals.notification_helpers import (
+    MINUTE,
+    NEW_YORK,
+    PARIS,
+    SECRET,
+    days,
+    record,
+    scan,
+    send,
+)
 
 pytestmark = pytest.mark.django_db
-
-PARIS = "Europe/Paris"
-NEW_YORK = "America/New_York"
-SECRET = "SECRET-my-manager-keeps-taking-credit"
-MINUTE = timedelta(minutes=1)
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)
-
-
-def scan(kind: str, now) -> list:
-    return list(get_kind(kind).scan(now))
-
-
-def record(kind: str, now) -> list[int]:
-    return outbox.notifications_record(get_kind(kind).scan(now), now=now)
 
 
 def who(dues) -> set[tuple[int, int, str]]:
     return {(d.recipient_id, d.subject_id, d.period) for d in dues}
-
-
-def send(pk: int) -> str:
-    return outbox.notification_send(notification_id=pk)
 
 
 def row(kind: str, user) -> Notification:
