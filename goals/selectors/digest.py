@@ -103,7 +103,7 @@ class AdminDigest:
 
     @property
     def summary(self) -> str:
-        """"2 new at-risk pairs, 1 unmatched person": the figures that are not zero."""
+        """The figures that are not zero, e.g. "2 new at-risk pairs, 1 unmatched person"."""
 
         def count(n: int, one: str, many: str) -> str:
             return f"{n} {one if n == 1 else many}"
