@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -164,14 +164,58 @@ class RetryLater(Exception):
         self.cause = cause
 
 
-def _claim(pk: int, now: datetime) -> bool:
-    return bool(
-        Notification.objects.filter(pk=pk, attempts__lt=MAX_ATTEMPTS)
-        .filter(
-            Q(status=Notification.Status.PENDING)
-            | Q(status=Notification.Status.SENDING, claimed_at__lt=now - lease())
-        )
-        .update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+_CLAIM = """
+UPDATE {notification} AS n
+SET status = CASE WHEN c.reason = '' THEN 'sending' ELSE 'skipped' END,
+    skip_reason = c.reason,
+    claimed_at = %(now)s,
+    attempts = n.attempts + 1
+FROM (
+    SELECT CASE
+        WHEN NOT u.is_active THEN 'the account is deactivated'
+        WHEN EXISTS (
+            SELECT 1 FROM {opt_out} o WHERE o.user_id = m.recipient_id AND o.kind = m.kind
+        ) THEN 'unsubscribed'
+        ELSE ''
+    END AS reason
+    FROM {notification} m JOIN {user} u ON u.id = m.recipient_id
+    WHERE m.id = %(pk)s
+) AS c
+WHERE n.id = %(pk)s
+  AND n.attempts < %(max_attempts)s
+  AND (n.status = 'pending' OR (n.status = 'sending' AND n.claimed_at < %(expired)s))
+RETURNING n.status, n.kind, n.recipient_id, n.subject_id, n.period, n.due_at, n.created_at,
+          n.attempts
+"""
+
+
+def _claim(pk: int, now: datetime) -> Notification | None:
+    """Claim the row (pending, or sending with an expired lease) in one statement that also
+    skips it when the person has switched the kind off or left. Returns the claimed row (its
+    recipient not loaded), or None when another task has it or it is done."""
+    sql = _CLAIM.format(
+        notification=Notification._meta.db_table,
+        user=get_user_model()._meta.db_table,
+        opt_out=NotificationOptOut._meta.db_table,
+    )
+    params = {"pk": pk, "now": now, "expired": now - lease(), "max_attempts": MAX_ATTEMPTS}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, kind, recipient_id, subject_id, period, due_at, created_at, attempts = row
+    return Notification(
+        pk=pk,
+        status=status,
+        kind=kind,
+        recipient_id=recipient_id,
+        subject_id=subject_id,
+        period=period,
+        due_at=due_at,
+        created_at=created_at,
+        attempts=attempts,
+        claimed_at=now,
     )
 
 
@@ -211,12 +255,13 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
     from mentorship.emails import absolute_url, send_templated_email
 
     now = now or timezone.now()
-    if not _claim(notification_id, now):
+    notification = _claim(notification_id, now)
+    if notification is None:
         return ""
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if notification.status == Notification.Status.SKIPPED:
+        return Notification.Status.SKIPPED  # unsubscribed or left: skipped by the claim itself
     claimed_at = notification.claimed_at
     kind = get_kind(notification.kind)
-    recipient = notification.recipient
 
     def skip(reason: str) -> str:
         _finish(notification_id, claimed_at, status=Notification.Status.SKIPPED, skip_reason=reason)
@@ -224,10 +269,7 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> s
 
     if kind is None:
         return skip("unknown kind")
-    if not recipient.is_active:
-        return skip("the account is deactivated")
-    if NotificationOptOut.objects.filter(user_id=recipient.pk, kind=kind.name).exists():
-        return skip("unsubscribed")
+    recipient = notification.recipient  # one query: the kind's build and the email need it
     try:
         email = kind.build(notification)
         if email is None:
