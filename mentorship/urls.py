@@ -28,5 +28,7 @@ urlpatterns = [
     path("", include("matching.urls")),
     path("", include("matching.urls_requests")),
     path("", include("goals.urls")),
+    path("", include("reports.urls")),
+    path("", include("reports.urls_exports")),
     path("admin/", admin.site.urls),
 ]
