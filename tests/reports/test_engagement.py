@@ -305,3 +305,17 @@ def test_query_count_constant(
     _pairs(running_cohort, 3)
     with django_assert_num_queries(len(overview_small.captured_queries)):
         admin_client.get(url())
+
+
+def test_empty_program_and_upcoming_cohort(admin_client, program, hr_user):
+    response = admin_client.get(url(program))
+    assert response.status_code == 200
+    assert b"No cohorts yet" in response.content
+    make_cohort(program=program, phase="upcoming")
+    response = admin_client.get(url(program))
+    assert response.status_code == 200
+    assert b"Not started yet" in response.content
+    (row,) = response.context["report"].cohorts
+    assert row.pairs == 0 and row.weeks == [] and row.match_rate.text == "fewer than 5"
+    admin_client.force_login(hr_user)
+    assert admin_client.get(url()).status_code == 200
