@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import calendar
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 HORIZONS: tuple[int, ...] = (6, 12, 24)
@@ -241,6 +242,7 @@ class RetentionReport:
 # --- Dates and rates -----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def add_months(d: date, months: int) -> date:
     """``d`` plus calendar months, the day clamped to the month's length (31 Jan + 1: 28/29 Feb)."""
     index = d.year * 12 + (d.month - 1) + months
@@ -265,17 +267,41 @@ def retained(person: Person, start: date, months: int) -> bool:
 
 def horizon_rate(subjects: Sequence[Subject], months: int, as_of: date) -> HorizonRate:
     """Retention at ``months`` over the subjects whose horizon is observable by ``as_of``."""
-    observable = [s for s in subjects if add_months(s.start, months) <= as_of]
-    if not observable:
-        return HorizonRate(months, 0, None, None, "not_yet_observable")
-    if len(observable) < MIN_CELL:
-        return HorizonRate(months, len(observable), None, None, "suppressed")
-    kept = sum(retained(s.person, s.start, months) for s in observable)
-    return HorizonRate(months, len(observable), kept, kept / len(observable), "ok")
+    return horizon_rates(subjects, as_of, (months,))[0]
 
 
-def horizon_rates(subjects: Sequence[Subject], as_of: date) -> tuple[HorizonRate, ...]:
-    return tuple(horizon_rate(subjects, m, as_of) for m in HORIZONS)
+def horizon_rates(
+    subjects: Sequence[Subject], as_of: date, horizons: Sequence[int] = HORIZONS
+) -> tuple[HorizonRate, ...]:
+    """Retention at each horizon; per start date the leaving dates are sorted once, so each
+    horizon is a binary search (the comparison group can be the whole directory)."""
+    ends: dict[date, list[date]] = defaultdict(list)
+    staying: dict[date, int] = defaultdict(int)  # no leaving date
+    for s in subjects:
+        end = s.person.end_date
+        if end is None:
+            staying[s.start] += 1
+        else:
+            ends[s.start].append(end)
+    for dates in ends.values():
+        dates.sort()
+    starts = set(ends) | set(staying)
+    rates = []
+    for months in horizons:
+        observable = kept = 0
+        for start in starts:
+            horizon = add_months(start, months)
+            if horizon <= as_of:
+                leaving = ends.get(start, [])
+                observable += staying.get(start, 0) + len(leaving)
+                kept += staying.get(start, 0) + len(leaving) - bisect_right(leaving, horizon)
+        if not observable:
+            rates.append(HorizonRate(months, 0, None, None, "not_yet_observable"))
+        elif observable < MIN_CELL:
+            rates.append(HorizonRate(months, observable, None, None, "suppressed"))
+        else:
+            rates.append(HorizonRate(months, observable, kept, kept / observable, "ok"))
+    return tuple(rates)
 
 
 # --- Survival ------------------------------------------------------------------------------
@@ -288,8 +314,10 @@ def observation(subject: Subject, as_of: date) -> tuple[int, bool]:
     """
     end = subject.person.end_date
     if end is not None and end <= as_of:
-        return max(0, (end - subject.start).days), True
-    return max(0, (as_of - subject.start).days), False
+        days = (end - subject.start).days
+        return (days if days > 0 else 0), True
+    days = (as_of - subject.start).days
+    return (days if days > 0 else 0), False
 
 
 def observations(subjects: Iterable[Subject], as_of: date) -> list[tuple[int, bool]]:
@@ -397,7 +425,13 @@ def comparison_ids(
     return frozenset(p.id for p in people if p.id not in ever_matched and employed_on(p, start))
 
 
-def group_retention(group: str, subjects: Sequence[Subject], as_of: date) -> GroupRetention:
+def group_retention(
+    group: str,
+    subjects: Sequence[Subject],
+    as_of: date,
+    obs: Sequence[tuple[int, bool]] | None = None,
+) -> GroupRetention:
+    """Size, rates and curve of one group (``obs``: its observations, if already computed)."""
     if len(subjects) < MIN_CELL:
         suppressed = tuple(
             HorizonRate(
@@ -417,7 +451,7 @@ def group_retention(group: str, subjects: Sequence[Subject], as_of: date) -> Gro
         len(subjects),
         False,
         horizon_rates(subjects, as_of),
-        kaplan_meier(observations(subjects, as_of)),
+        kaplan_meier(observations(subjects, as_of) if obs is None else obs),
     )
 
 
@@ -481,12 +515,19 @@ def _sort_key(value: str) -> tuple[int, int, str]:
 
 
 def versus(
-    participants: Sequence[Subject], comparison: Sequence[Subject], as_of: date
+    participants: Sequence[Subject],
+    comparison: Sequence[Subject],
+    as_of: date,
+    obs_participants: Sequence[tuple[int, bool]] | None = None,
+    obs_comparison: Sequence[tuple[int, bool]] | None = None,
 ) -> ParticipantsVsComparison:
     """Log-rank test and 12-month retention difference, participants minus comparison."""
     if len(participants) < MIN_CELL or len(comparison) < MIN_CELL:
         return ParticipantsVsComparison(len(participants), len(comparison), None, None)
-    test = logrank(observations(participants, as_of), observations(comparison, as_of))
+    test = logrank(
+        observations(participants, as_of) if obs_participants is None else obs_participants,
+        observations(comparison, as_of) if obs_comparison is None else obs_comparison,
+    )
     p12 = horizon_rate(participants, 12, as_of)
     c12 = horizon_rate(comparison, 12, as_of)
     diff = None
@@ -506,7 +547,8 @@ def build_report(
     start: date | None = None,
 ) -> RetentionReport:
     """A report from each group's subjects (keys mentees, mentors, comparison, participants)."""
-    groups = {g: group_retention(g, subjects[g], as_of) for g in (*GROUPS, PARTICIPANTS)}
+    obs = {g: observations(subjects[g], as_of) for g in (*GROUPS, PARTICIPANTS)}
+    groups = {g: group_retention(g, subjects[g], as_of, obs[g]) for g in obs}
     shown = {g: subjects[g] for g in GROUPS}
     return RetentionReport(
         scope=scope,
@@ -517,7 +559,9 @@ def build_report(
         cohort_name=cohort[1] if cohort else None,
         start=start,
         groups=groups,
-        versus=versus(subjects[PARTICIPANTS], subjects[COMPARISON], as_of),
+        versus=versus(
+            subjects[PARTICIPANTS], subjects[COMPARISON], as_of, obs[PARTICIPANTS], obs[COMPARISON]
+        ),
         by_department=breakdown("department", shown, as_of),
         by_level=breakdown("level", shown, as_of),
     )
