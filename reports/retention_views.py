@@ -83,9 +83,10 @@ class Scope:
                 .values_list("program__slug", flat=True)
                 .first()
             )
-            if cohort is None or (self.program and cohort != self.program):
+            if cohort is None:
                 raise Http404
-            self.cohort_program = cohort
+            if self.program and cohort != self.program:
+                self.cohort = ""  # another program was chosen: show that program instead
         if self.program:
             self.program_ids: list[int] | None = [by_slug[self.program][1]]
         elif self.is_hr:

@@ -328,3 +328,16 @@ def test_query_count_does_not_grow_with_cohorts(
     assert len(response.context["sections"][1][1]) == 6
     with django_assert_num_queries(len(small.captured_queries)):
         page(client, program="growth")
+
+
+def test_choosing_another_program_drops_the_cohort(client, hr_user, directory):
+    client.force_login(hr_user)
+    a = directory["cohorts"][0]
+    response = page(client, cohort=a.slug, program="sales", as_of=AS_OF.isoformat())
+    assert response.status_code == 200
+    assert response.context["selected"].scope == "program"
+    assert response.context["selected"].program_slug == "sales"
+    response = page(client, cohort=a.slug, program="eng", as_of=AS_OF.isoformat())
+    assert response.context["selected"].cohort_slug == a.slug
+    html = response.content.decode()
+    assert f'name="cohort" value="{a.slug}"' in html and 'value="2026-06-30"' in html
