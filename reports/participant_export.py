@@ -78,38 +78,30 @@ def _count(queryset: QuerySet):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _in_pair(prefix: str = "") -> Q:
-    """Rows of a published match of the outer enrollment, as mentee or mentor."""
-    return Q(
-        **{
-            f"{prefix}mentee": OuterRef("pk"),
-            f"{prefix}status__in": PUBLISHED,
-        }
-    ) | Q(
-        **{
-            f"{prefix}mentor": OuterRef("pk"),
-            f"{prefix}status__in": PUBLISHED,
-        }
-    )
+def _pair_count(queryset: QuerySet, prefix: str = "match__"):
+    """Rows of ``queryset`` in the outer enrollment's published matches, as mentee plus as
+    mentor: two subqueries, each an index lookup on the match (an OR of the two sides would
+    make PostgreSQL scan). Nobody is both sides of one match, so nothing counts twice."""
+    published = {f"{prefix}status__in": PUBLISHED}
+    as_mentee = queryset.filter(**{f"{prefix}mentee": OuterRef("pk")}, **published)
+    as_mentor = queryset.filter(**{f"{prefix}mentor": OuterRef("pk")}, **published)
+    return _count(as_mentee) + _count(as_mentor)
 
 
 def participant_rows(*, program_slug: str | None = None, now: datetime.datetime | None = None):
     """The export's rows as dicts, in program, cohort, role and name order, read in chunks."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    held = Meeting.objects.filter(
-        _in_pair("match__"), status=Meeting.Status.SCHEDULED, starts_at__lte=now
-    )
+    held = Meeting.objects.filter(status=Meeting.Status.SCHEDULED, starts_at__lte=now)
     queryset = (
         Enrollment.objects.all()
         .annotate(
-            matched=Exists(Match.objects.filter(_in_pair())),
-            meetings=_count(held),
-            check_ins=_count(CheckIn.objects.filter(_in_pair("match__"))),
-            goals_agreed=_count(Goal.objects.filter(_in_pair("match__"), status__in=Goal.COUNTED)),
-            goals_achieved=_count(
-                Goal.objects.filter(_in_pair("match__"), status=Goal.Status.ACHIEVED)
-            ),
+            matched=Exists(Match.objects.filter(mentee=OuterRef("pk"), status__in=PUBLISHED))
+            | Exists(Match.objects.filter(mentor=OuterRef("pk"), status__in=PUBLISHED)),
+            meetings=_pair_count(held),
+            check_ins=_pair_count(CheckIn.objects.all()),
+            goals_agreed=_pair_count(Goal.objects.filter(status__in=Goal.COUNTED)),
+            goals_achieved=_pair_count(Goal.objects.filter(status=Goal.Status.ACHIEVED)),
             still_employed=ExpressionWrapper(
                 Q(person__end_date__isnull=True) | Q(person__end_date__gt=today),
                 output_field=BooleanField(),
