@@ -40,6 +40,7 @@ from django.utils import timezone
 from goals.models import CheckIn, Goal, Meeting
 from matching.models import Match
 from programs.models import Enrollment
+from reports.exports import safe_cell  # one formula rule for every export
 
 COLUMNS = (
     "employee_id",
@@ -60,16 +61,7 @@ NUMBER_COLUMNS = frozenset({"level", "meetings", "check_ins", "goals_agreed", "g
 
 PUBLISHED = (Match.Status.ACTIVE, Match.Status.ENDED)
 CHUNK_SIZE = 2000
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def safe_cell(value):
-    """A CSV cell that no spreadsheet will run: text starting with ``=``, ``+``, ``-``, ``@``,
-    a tab or a carriage return gets a leading single quote. Other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _count(queryset: QuerySet):

@@ -214,7 +214,7 @@ def test_safe_cell():
     assert safe_cell("Ann = Bob") == "Ann = Bob"
     assert safe_cell("") == ""
     assert safe_cell(-2) == -2
-    assert safe_cell(None) is None
+    assert safe_cell(None) == ""
 
 
 def test_csv_filtered_by_program(hr_client, world):

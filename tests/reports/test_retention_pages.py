@@ -341,3 +341,18 @@ def test_choosing_another_program_drops_the_cohort(client, hr_user, directory):
     assert response.context["selected"].cohort_slug == a.slug
     html = response.content.decode()
     assert f'name="cohort" value="{a.slug}"' in html and 'value="2026-06-30"' in html
+
+
+def test_hr_gets_links_to_the_participant_exports_and_admins_do_not(client, hr_user, eng_admin):
+    from django.urls import reverse
+
+    exports = [
+        reverse("report_exports:participants_csv"),
+        reverse("report_exports:participants_xlsx"),
+    ]
+    client.force_login(hr_user)
+    page = client.get(reverse("reports:retention")).content.decode()
+    assert all(url in page for url in exports)
+    client.force_login(eng_admin)
+    page = client.get(reverse("reports:retention")).content.decode()
+    assert not any(url in page for url in exports)
