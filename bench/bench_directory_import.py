@@ -20,13 +20,12 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg
-from psycopg import sql
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.throwaway import throwaway_database  # noqa: E402
 
 DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "People", "Support", "Legal"]
 LOCATIONS = [("Berlin", "Europe/Berlin"), ("London", "Europe/London"), ("Lisbon", "Europe/Lisbon")]
@@ -88,35 +87,13 @@ def generate(rows: int, *, reorganised: bool = False) -> bytes:
     return out.getvalue().encode()
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def admin_connection(url: str):
-    return psycopg.connect(with_database(url, "postgres"), autocommit=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     args = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mentorship")
-    bench_db = f"{urlsplit(base_url).path.lstrip('/') or 'mentorship'}_bench_{os.getpid()}"
-    with admin_connection(base_url) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_db)))
-    try:
-        run(with_database(base_url, bench_db), args.rows)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connection(base_url) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_db))
-            )
-        print(f"dropped throwaway database {bench_db}")
+    with throwaway_database() as database_url:
+        run(database_url, args.rows)
 
 
 def run(database_url: str, rows: int) -> None:

@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_directory_import import admin_connection, with_database  # noqa: E402
+from bench.throwaway import throwaway_database  # noqa: E402
 
 DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Finance", "People", "Support", "Legal"]
 PROGRAMS = [
@@ -82,23 +82,8 @@ def main() -> None:
         child(args.child)
         return
 
-    from psycopg import sql
-
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mentorship")
-    bench_db = f"{urlsplit(base_url).path.lstrip('/') or 'mentorship'}_bench_{os.getpid()}"
-    with admin_connection(base_url) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_db)))
-    try:
-        run(with_database(base_url, bench_db), args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connection(base_url) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_db))
-            )
-        print(f"dropped throwaway database {bench_db}")
+    with throwaway_database() as database_url:
+        run(database_url, args)
 
 
 def configure(database_url: str) -> None:
