@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# axe-core, the accessibility checker the browser tests inject (package.json; tests only).
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "Installing Debian's chromium for the browser tests..."; \
@@ -33,7 +39,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # One services session for both steps, so embedded servers (if needed) start once.
-test: install chromium
+test: install chromium $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV) services -- $(SHELL) -c '$(BIN)/python manage.py makemigrations --check --dry-run \
