@@ -1,4 +1,5 @@
-"""The outbox for staff: every notification by kind and status, with failed ones retried."""
+"""Staff pages: the outbox (every notification by kind and status, failed ones retried) and
+the audit log (read-only)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from mentorship import outbox
-from mentorship.models import Notification, NotificationOptOut
+from mentorship.models import AuditEvent, Notification, NotificationOptOut
 
 
 @admin.register(Notification)
@@ -73,3 +74,41 @@ class NotificationOptOutAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, for staff only, and for reading only (the database refuses edits too).
+
+    Any active staff account sees it, without needing the model's view permission: the log is
+    how staff check what other staff did, so it is not something one of them can be left out
+    of. Nobody can add, change or delete a row here.
+    """
+
+    list_display = ["at", "action", "actor", "target", "ip", "path"]
+    list_filter = ["action", "at"]
+    search_fields = ["actor__email"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    show_full_result_count = False
+    actions = None
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Target")
+    def target(self, obj: AuditEvent) -> str:
+        return f"{obj.target_type} {obj.target_id}".strip()
