@@ -9,6 +9,10 @@ is described by a ``CsvFormat`` (its columns and size limit); this module reads 
   the line they are on), finds the delimiter, reads the header (names ignore case, spaces and
   hyphens; unknown columns are warned about, missing required ones are errors) and splits the
   rows into stripped cells by column name, skipping blank lines and keeping line numbers.
+- ``parse_upload`` does the same for a file named .xlsx, after mentorship.xlsx_files has
+  checked the archive and turned its first sheet into CSV text, one record per row: that
+  text is what is stored, so confirming re-reads CSV and never the workbook. Its records
+  are numbered as the sheet's rows (``parse_stored_text`` knows from the stored filename).
 
 Each import then checks the rows against the database into a plan of its own (a
 ``FilePlan``), which it stores as a preview (``stored_import_create``) and applies all or
@@ -37,7 +41,13 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-SAVE_AS_HINT = 'In your spreadsheet, use "Save as" and choose "CSV UTF-8", then try again.'
+from mentorship import xlsx_files
+
+SAVE_AS_HINT = (
+    'In your spreadsheet, use "Save as" and choose "CSV UTF-8" (or "Excel Workbook (.xlsx)"), '
+    "then try again."
+)
+ZIP_MAGIC = b"PK\x03\x04"
 # Room for the multipart framing and the CSRF token around an uploaded file itself.
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
 
@@ -103,6 +113,10 @@ class ParsedFile:
     sha256: str = ""
     delimiter: str = ","
     columns: list[str] = field(default_factory=list)
+    # The spreadsheet letter of each column read ("hire_date": "K"), and what issues call
+    # each header cell, by position (a known column's name, else the header's text).
+    letters: dict[str, str] = field(default_factory=dict)
+    header_names: list[str] = field(default_factory=list)
     rows: list[ParsedRow] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
@@ -164,6 +178,14 @@ def parse_file(*, data: bytes, fmt: CsvFormat) -> ParsedFile:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         issue = ImportIssue(1, "", f"The file is UTF-16, not UTF-8. {SAVE_AS_HINT}")
         return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
+    if data.startswith(ZIP_MAGIC):
+        issue = ImportIssue(
+            None,
+            "",
+            "The file is a zip archive (such as an XLSX workbook), not CSV text. "
+            "If it is a workbook, give its name the .xlsx extension and upload it again.",
+        )
+        return ParsedFile(sha256=sha256, errors=[issue], fatal=True)
     body = data.removeprefix(codecs.BOM_UTF8)
     if b"\x00" in body:
         # No spreadsheet writes NUL into CSV text, and the database cannot store it.
@@ -188,13 +210,55 @@ def parse_file(*, data: bytes, fmt: CsvFormat) -> ParsedFile:
     return parsed
 
 
-def parse_or_reject(*, data: bytes, fmt: CsvFormat) -> ParsedFile:
-    """``parse_file``, raising CsvFileRejected for a file that cannot be read as text: there
-    is nothing useful to store or show but the reason."""
-    parsed = parse_file(data=data, fmt=fmt)
+def parse_upload(*, data: bytes, fmt: CsvFormat, filename: str = "") -> ParsedFile:
+    """An uploaded file of either kind: an XLSX workbook (named .xlsx) or CSV text."""
+    if not xlsx_files.is_xlsx_name(filename):
+        return parse_file(data=data, fmt=fmt)
+    if len(data) > fmt.max_bytes():
+        return ParsedFile(errors=[fmt.too_large_issue()], fatal=True)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        sheet = xlsx_files.xlsx_sheet_text(data=data, filename=filename, max_bytes=fmt.max_bytes())
+    except xlsx_files.XlsxRejected as exc:
+        return ParsedFile(sha256=sha256, errors=[ImportIssue(None, "", str(exc))], fatal=True)
+    parsed = parse_text(sheet.text, fmt=fmt, by_record=True)
+    parsed.sha256 = sha256
+    # Every row is as wide as the widest, which leaves columns without a header and without
+    # a value anywhere: nothing to warn about.
+    parsed.warnings = [ImportIssue(None, "", note) for note in sheet.notes] + [
+        w
+        for w in parsed.warnings
+        if not (w.line == 1 and w.column.startswith("#") and _unused(w.column, sheet))
+    ]
+    if not parsed.fatal:
+        for problem in sheet.problems:
+            # Cells of columns that are not read are not looked at, as in a CSV file.
+            index = problem.column - 1
+            name = parsed.header_names[index] if index < len(parsed.header_names) else ""
+            if name in parsed.columns:
+                parsed.errors.append(ImportIssue(problem.row, name, problem.message))
+        fmt.sort_issues(parsed.errors)
+    return parsed
+
+
+def _unused(column: str, sheet: xlsx_files.SheetText) -> bool:
+    return column[1:].isdigit() and int(column[1:]) not in sheet.used_columns
+
+
+def parse_or_reject(*, data: bytes, fmt: CsvFormat, filename: str = "") -> ParsedFile:
+    """``parse_upload``, raising CsvFileRejected for a file that cannot be read as text (or
+    as a workbook): there is nothing useful to store or show but the reason."""
+    parsed = parse_upload(data=data, fmt=fmt, filename=filename)
     if parsed.text is None:
         raise CsvFileRejected(parsed.errors)
     return parsed
+
+
+def parse_stored_text(text: str, *, fmt: CsvFormat, filename: str) -> ParsedFile:
+    """The text of a stored import, read again: that of a workbook is numbered by record,
+    so that its line numbers stay the sheet's row numbers even after a cell that holds a
+    line break."""
+    return parse_text(text, fmt=fmt, by_record=xlsx_files.is_xlsx_name(filename))
 
 
 def normalize_header(name: str) -> str:
@@ -209,7 +273,9 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_text(text: str, *, fmt: CsvFormat) -> ParsedFile:
+def parse_text(text: str, *, fmt: CsvFormat, by_record: bool = False) -> ParsedFile:
+    """Split CSV text into rows. Lines are numbered as a text editor shows them, or with
+    ``by_record`` one a CSV record (the text of a workbook: a record per sheet row)."""
     parsed = ParsedFile(text=text)
     if not text.strip():
         parsed.errors.append(ImportIssue(None, "", "The file is empty."))
@@ -225,8 +291,10 @@ def parse_text(text: str, *, fmt: CsvFormat) -> ParsedFile:
     indexes: dict[str, int] = {}
     next_line = 1
     try:
-        for cells in reader:
+        for record, cells in enumerate(reader, start=1):
             line, next_line = next_line, reader.line_num + 1
+            if by_record:
+                line, next_line = record, record + 1
             if not any(cell.strip() for cell in cells):
                 continue  # blank line
             if header is None:
@@ -264,6 +332,7 @@ def _read_header(cells: list[str], line: int, parsed: ParsedFile, fmt: CsvFormat
     indexes: dict[str, int] = {}
     for i, cell in enumerate(cells):
         name = normalize_header(cell)
+        parsed.header_names.append(name if name in fmt.columns else cell.strip() or f"#{i + 1}")
         if not name:
             parsed.warnings.append(
                 ImportIssue(line, f"#{i + 1}", "This column has no name; it is ignored.")
@@ -280,6 +349,9 @@ def _read_header(cells: list[str], line: int, parsed: ParsedFile, fmt: CsvFormat
         if name not in indexes:
             parsed.errors.append(ImportIssue(line, name, "This required column is missing."))
     parsed.columns = [name for name in fmt.columns if name in indexes]
+    parsed.letters = {}
+    for i, name in enumerate(parsed.header_names):
+        parsed.letters.setdefault(name, xlsx_files.column_letter(i))
     if parsed.errors:
         parsed.fatal = True
     return indexes
@@ -306,6 +378,7 @@ class FilePlan:
     rows: int = 0
     errors: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
+    letters: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_file(cls, parsed: ParsedFile, **extra):
@@ -315,6 +388,7 @@ class FilePlan:
             rows=len(parsed.rows),
             errors=list(parsed.errors),
             warnings=list(parsed.warnings),
+            letters=dict(parsed.letters),
             **extra,
         )
 
@@ -334,6 +408,7 @@ class FilePlan:
             "errors": [e.as_list() for e in self.errors],
             "warnings": [w.as_list() for w in self.warnings],
             "columns": self.columns,
+            "letters": self.letters,
         }
 
 
@@ -441,11 +516,22 @@ def _copy(source, target) -> None:
 ERRORS_PAGE_SIZE = 200
 
 
+ACCEPTED_FILES = f".csv,text/csv,.xlsx,{xlsx_files.XLSX_CONTENT_TYPE}"
+
+
 def csv_file_field(*, label: str, help_text: str = "") -> forms.FileField:
     return forms.FileField(
         label=label,
         help_text=help_text,
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_FILES}),
+    )
+
+
+def limits_text(fmt: CsvFormat) -> str:
+    """The upload limits, as the upload pages' help states them."""
+    return (
+        f"At most {human_size(fmt.max_bytes())}; an XLSX workbook may unpack to at most "
+        f"{human_size(xlsx_files.max_uncompressed_bytes())}, and only its first sheet is read."
     )
 
 
@@ -453,7 +539,7 @@ class CsvFileForm(forms.Form):
     """An uploaded file of the ``fmt`` kind; ``cleaned_data["data"]`` holds its bytes."""
 
     fmt: CsvFormat
-    file = csv_file_field(label="File (CSV)")
+    file = csv_file_field(label="File (CSV or XLSX)")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -470,14 +556,26 @@ def preview_context(request, stored, *, summary_text: Callable[..., str]) -> dic
     report, and whether it can be confirmed."""
     report = stored.report or {}
     summary = stored.summary or {}
-    errors = Paginator(report.get("errors", []), ERRORS_PAGE_SIZE)
+    # In a workbook, a column is named by its header and its letter, "email (B)", and lines
+    # are the sheet's rows. A CSV file keeps the names a text editor shows.
+    workbook = xlsx_files.is_xlsx_name(stored.filename)
+    letters = (report.get("letters") or {}) if workbook else {}
+
+    def labelled(issues: list) -> list:
+        return [
+            [line, f"{column} ({letters[column]})" if column in letters else column, message]
+            for line, column, message in issues
+        ]
+
+    errors = Paginator(labelled(report.get("errors", [])), ERRORS_PAGE_SIZE)
     return {
         "summary": summary,
         "summary_text": summary_text(summary, applied=stored.is_applied),
-        "report": report,
+        "report": {**report, "warnings": labelled(report.get("warnings", []))},
         "errors_page": errors.get_page(request.GET.get("errors_page")),
         "error_count": errors.count,
         "can_confirm": stored.status == type(stored).Status.PREVIEWED,
+        "line_heading": "Row" if workbook else "Line",
     }
 
 

@@ -245,6 +245,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Directory import ------------------------------------------------------------------------
 DIRECTORY_IMPORT_MAX_BYTES = env_int("DIRECTORY_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 ENROLLMENT_FILE_MAX_BYTES = env_int("ENROLLMENT_FILE_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+# An uploaded XLSX workbook (mentorship.xlsx_files) is refused before it is opened if its
+# archive declares more than this in total, more parts, or a part packed more tightly.
+UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES = env_int(
+    "UPLOAD_XLSX_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024, minimum=1024 * 1024
+)
+UPLOAD_XLSX_MAX_ENTRIES = env_int("UPLOAD_XLSX_MAX_ENTRIES", 1000, minimum=10)
+UPLOAD_XLSX_MAX_COMPRESSION_RATIO = env_int("UPLOAD_XLSX_MAX_COMPRESSION_RATIO", 100, minimum=10)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -1,4 +1,5 @@
-"""The HR directory import: read the HR system's CSV export, plan the changes, apply them.
+"""The HR directory import: read the HR system's export (CSV or XLSX), plan the changes,
+apply them.
 
 One module for the management command and the browser flow:
 
@@ -172,13 +173,15 @@ def read_directory_upload(fileobj, *, size: int | None = None) -> bytes:
     return csv_files.read_upload(fileobj, fmt=DIRECTORY_FILE, size=size)
 
 
-def parse_directory_file(*, data: bytes) -> ParsedFile:
-    """Decode the file (UTF-8, with or without BOM) and split it into rows."""
-    return csv_files.parse_file(data=data, fmt=DIRECTORY_FILE)
+def parse_directory_file(*, data: bytes, filename: str = "") -> ParsedFile:
+    """Decode the file (UTF-8, with or without BOM; or the first sheet of a workbook named
+    .xlsx) and split it into rows."""
+    return csv_files.parse_upload(data=data, fmt=DIRECTORY_FILE, filename=filename)
 
 
-def parse_directory_text(text: str) -> ParsedFile:
-    return csv_files.parse_text(text, fmt=DIRECTORY_FILE)
+def parse_directory_text(text: str, *, filename: str = "") -> ParsedFile:
+    """A stored import's text (``filename`` says whether it came from a workbook)."""
+    return csv_files.parse_stored_text(text, fmt=DIRECTORY_FILE, filename=filename)
 
 
 # --- Validation and planning ------------------------------------------------------------------
@@ -618,7 +621,7 @@ def directory_file_preview(
 
     Raises DirectoryFileRejected for a file that cannot be read as text: there is nothing
     useful to store or show but the reason."""
-    parsed = csv_files.parse_or_reject(data=data, fmt=DIRECTORY_FILE)
+    parsed = csv_files.parse_or_reject(data=data, fmt=DIRECTORY_FILE, filename=filename)
     plan = directory_import_plan(parsed=parsed, today=today)
     directory_import = directory_import_create(
         parsed=parsed, plan=plan, filename=filename, user=user
@@ -645,7 +648,7 @@ def directory_import_apply(
         user=user,
         lock=lock,
         plan_text=lambda text: directory_import_plan(
-            parsed=parse_directory_text(text), today=today
+            parsed=parse_directory_text(text, filename=directory_import.filename), today=today
         ),
         write=_write,
         what="directory",

@@ -1,4 +1,4 @@
-"""The enrolment file: enrol many people in a cohort from a CSV, all or nothing.
+"""The enrolment file: enrol many people in a cohort from a CSV or XLSX file, all or nothing.
 
 One module for the management command and the browser flow, on the same steps as the
 directory import (mentorship.csv_files reads the file):
@@ -140,8 +140,9 @@ def read_enrollment_upload(fileobj, *, size: int | None = None) -> bytes:
     return csv_files.read_upload(fileobj, fmt=ENROLLMENT_FILE, size=size)
 
 
-def parse_enrollment_file(*, data: bytes) -> ParsedFile:
-    return csv_files.parse_file(data=data, fmt=ENROLLMENT_FILE)
+def parse_enrollment_file(*, data: bytes, filename: str = "") -> ParsedFile:
+    """CSV text, or the first sheet of a workbook named .xlsx, split into rows."""
+    return csv_files.parse_upload(data=data, fmt=ENROLLMENT_FILE, filename=filename)
 
 
 def split_list(value: str) -> list[str]:
@@ -355,7 +356,7 @@ def enrollment_file_preview(
     """Parse, check and store an uploaded file, valid or not (its status says which).
 
     Raises CsvFileRejected for a file that cannot be read as text."""
-    parsed = csv_files.parse_or_reject(data=data, fmt=ENROLLMENT_FILE)
+    parsed = csv_files.parse_or_reject(data=data, fmt=ENROLLMENT_FILE, filename=filename)
     plan = enrollment_file_plan(cohort=cohort, parsed=parsed, today=today)
     return enrollment_import_create(
         cohort=cohort, parsed=parsed, plan=plan, filename=filename, user=user
@@ -395,7 +396,9 @@ def enrollment_import_apply(
         )
 
     def plan_text(text: str) -> EnrollmentPlan:
-        parsed = csv_files.parse_text(text, fmt=ENROLLMENT_FILE)
+        parsed = csv_files.parse_stored_text(
+            text, fmt=ENROLLMENT_FILE, filename=enrollment_import.filename
+        )
         return enrollment_file_plan(cohort=cohort, parsed=parsed, today=today)
 
     def write(plan: EnrollmentPlan) -> None:
