@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from mentorship import xlsx_files
 from mentorship.csv_files import (
     CsvFileRejected,
     ImportIssue,
@@ -88,6 +89,7 @@ def _render_upload(request, cohort: Cohort, form, file_errors: list[ImportIssue]
         "valid_roles": cohort.program.roles(),
         "topics": cohort.program.topics.all(),
         "max_bytes": ENROLLMENT_FILE.max_bytes(),
+        "max_xlsx_bytes": xlsx_files.max_uncompressed_bytes(),
     }
     return render(request, "programs/enroll_file/upload.html", context, status=status)
 

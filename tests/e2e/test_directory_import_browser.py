@@ -21,7 +21,7 @@ def _csv(rows: list[str]) -> bytes:
 
 def _upload(page, data: bytes, name: str) -> None:
     page.goto("/directory/import/")
-    page.get_by_label("Directory file (CSV)").set_input_files(
+    page.get_by_label("Directory file (CSV or XLSX)").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
     )
     page.get_by_role("button", name="Upload and preview").click()

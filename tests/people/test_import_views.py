@@ -36,7 +36,7 @@ def test_upload_page_has_a_labelled_file_field_with_format_help(hr_client):
     response = hr_client.get(UPLOAD_URL)
     body = response.content.decode()
     assert response.status_code == 200
-    assert '<label for="id_file">Directory file (CSV)</label>' in body
+    assert '<label for="id_file">Directory file (CSV or XLSX)</label>' in body
     assert 'enctype="multipart/form-data"' in body
     assert "csrfmiddlewaretoken" in body
     assert "employee_id, email, first_name, last_name, hire_date" in body  # required columns

@@ -51,7 +51,7 @@ def test_upload_page_shows_the_format_the_topics_and_the_capacity_bounds(admin_c
     response = admin_client.get(upload_url(cohort))
     body = response.content.decode()
     assert response.status_code == 200
-    assert '<label for="id_file">Enrolment file (CSV)</label>' in body
+    assert '<label for="id_file">Enrolment file (CSV or XLSX)</label>' in body
     assert 'enctype="multipart/form-data"' in body
     for column in ("email", "role", "capacity", "topics_offered", "topics_sought", "goals"):
         assert f"<code>{column}</code>" in body

@@ -19,12 +19,15 @@ from people.directory_import import (
 
 class Command(BaseCommand):
     help = (
-        "Import the employee directory from the HR system's CSV export. The whole file is "
-        "checked first; nothing is written unless every row is valid."
+        "Import the employee directory from the HR system's export (CSV or XLSX). The whole "
+        "file is checked first; nothing is written unless every row is valid."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="Path to the CSV file (UTF-8, comma or semicolon).")
+        parser.add_argument(
+            "file",
+            help="Path to the CSV file (UTF-8, comma or semicolon) or XLSX workbook (first sheet).",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -33,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, dry_run: bool, **options):
         data = command_read(file, fmt=DIRECTORY_FILE, stderr=self.stderr)
-        parsed = parse_directory_file(data=data)
+        parsed = parse_directory_file(data=data, filename=os.path.basename(file))
         plan = directory_import_plan(parsed=parsed)
         for warning in plan.warnings:
             self.stderr.write(f"warning: {warning}")

@@ -28,7 +28,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("cohort", help="The cohort's slug.")
-        parser.add_argument("file", help="Path to the CSV file (UTF-8, comma or semicolon).")
+        parser.add_argument(
+            "file",
+            help="Path to the CSV file (UTF-8, comma or semicolon) or XLSX workbook (first sheet).",
+        )
         parser.add_argument(
             "--dry-run",
             action="store_true",
@@ -40,7 +43,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"There is no cohort “{cohort}”.")
         data = command_read(file, fmt=ENROLLMENT_FILE, stderr=self.stderr)
-        parsed = parse_enrollment_file(data=data)
+        parsed = parse_enrollment_file(data=data, filename=os.path.basename(file))
         plan = enrollment_file_plan(cohort=found, parsed=parsed)
         for warning in plan.warnings:
             self.stderr.write(f"warning: {warning}")
