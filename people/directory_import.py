@@ -15,10 +15,16 @@ One module for the management command and the browser flow:
 
 Employees are matched by ``employee_id``. Columns that a file does not have are left as they
 are on existing employees. Employees in the database but not in the file are left alone.
+
+Erased former employees (``User.erased_at``, set by the privacy app) are never written back:
+a row with their employee_id is skipped before any of its cells is read, counted as
+``skipped_erased``, and blanked (all but the employee_id) in the copy of the file that is
+stored, so the HR system still listing a leaver cannot restore their name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -45,6 +51,7 @@ from mentorship.csv_files import (
     ParsedRow,
 )
 from people.models import DirectoryImport, User
+from people.redaction import ERASED_TEXT, redact_csv_rows
 
 COLUMNS = (
     "employee_id",
@@ -131,6 +138,11 @@ class ImportPlan(csv_files.FilePlan):
     updates: list[PlannedUpdate] = field(default_factory=list)
     unchanged: list[EmployeeRow] = field(default_factory=list)
     not_in_file: int = 0
+    # Lines of rows about erased former employees: skipped, never read beyond the employee_id.
+    skipped_erased: list[int] = field(default_factory=list)
+    erased_ids: frozenset[str] = frozenset()
+    # The addresses those rows give: a manager_email naming one is an error, and is not stored.
+    erased_emails: frozenset[str] = frozenset()
     # Final values the apply step needs, by employee_id.
     final: dict[str, dict] = field(default_factory=dict)
     manager_of: dict[str, str | None] = field(default_factory=dict)
@@ -143,6 +155,7 @@ class ImportPlan(csv_files.FilePlan):
             "updated": len(self.updates),
             "unchanged": len(self.unchanged),
             "not_in_file": self.not_in_file,
+            "skipped_erased": len(self.skipped_erased),
         }
 
     def report(self) -> dict:
@@ -343,7 +356,18 @@ def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> I
     rows: list[EmployeeRow] = []
     line_of_id: dict[str, int] = {}
     line_of_email: dict[str, int] = {}
+    plan.erased_ids = erased = _erased_employee_ids()
+    kept: list[ParsedRow] = []
+    erased_emails: set[str] = set()
     for raw in parsed.rows:
+        if raw.values.get("employee_id", "") in erased:
+            plan.skipped_erased.append(raw.line)
+            if raw.values.get("email"):
+                erased_emails.add(raw.values["email"].lower())
+        else:
+            kept.append(raw)
+    plan.erased_emails = frozenset(erased_emails)
+    for raw in kept:
         row = _validate_row(raw, errors)
         if row.employee_id:
             earlier = line_of_id.get(row.employee_id)
@@ -385,7 +409,11 @@ def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> I
     plan.existing_ids.update(
         {row.employee_id: u.id for row in rows if (u := matched.get(row.line))}
     )
-    plan.not_in_file = sum(1 for u in by_employee_id.values() if u.id not in matched_ids)
+    plan.not_in_file = sum(
+        1
+        for u in by_employee_id.values()
+        if u.id not in matched_ids and u.employee_id not in erased
+    )
 
     # The final email of every user: the file's for the users it lists, else the current one.
     final_email: dict[int, str] = {u.id: u.email for u in users}
@@ -456,6 +484,16 @@ def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> I
         if not has_manager_column:
             manager_of[row.employee_id] = key_of_user.get(existing.manager_id) if existing else None
         elif not row.manager_email:
+            manager_of[row.employee_id] = None
+        elif row.manager_email in erased_emails and row.manager_email not in employee_by_email:
+            errors.append(
+                ImportIssue(
+                    row.line,
+                    "manager_email",
+                    "This manager is a former employee whose data was erased; give this "
+                    "employee's current manager.",
+                )
+            )
             manager_of[row.employee_id] = None
         elif (manager := employee_by_email.get(row.manager_email)) is None:
             errors.append(
@@ -532,6 +570,14 @@ def directory_import_plan(*, parsed: ParsedFile, today: date | None = None) -> I
     return plan
 
 
+def _erased_employee_ids() -> frozenset[str]:
+    return frozenset(
+        User.objects.filter(erased_at__isnull=False, employee_id__isnull=False).values_list(
+            "employee_id", flat=True
+        )
+    )
+
+
 def _name(user: _Existing) -> str:
     return f"{user.first_name} {user.last_name}".strip() or user.email
 
@@ -604,7 +650,33 @@ def _changes_report(plan: ImportPlan) -> dict:
 def directory_import_create(
     *, parsed: ParsedFile, plan: ImportPlan, filename: str, user: User | None
 ) -> DirectoryImport:
-    """Store a parsed file with its preview, valid or not (the status says which)."""
+    """Store a parsed file with its preview, valid or not (the status says which).
+
+    The rows of erased former employees are stored blanked but for their employee_id (the
+    plan skipped them unread, so applying the stored text makes the same changes). A
+    manager_email cell naming one of them is an error; it is stored as "(erased)", which is
+    still one (not an address), so the stored file stays as invalid as the uploaded one."""
+    if plan.skipped_erased and parsed.text is not None:
+        erased, emails = plan.erased_ids, plan.erased_emails
+        text = redact_csv_rows(
+            parsed.text,
+            redact=lambda values: (
+                {"employee_id": values["employee_id"]}
+                if values.get("employee_id", "") in erased
+                else None
+            ),
+        )
+        if emails:
+            text = redact_csv_rows(
+                text,
+                redact=lambda values: (
+                    {"manager_email": ERASED_TEXT}
+                    if values.get("manager_email", "").lower() in emails
+                    else None
+                ),
+                keep_other_cells=True,
+            )
+        parsed = dataclasses.replace(parsed, text=text)
     return csv_files.stored_import_create(
         model=DirectoryImport,
         parsed=parsed,
@@ -747,4 +819,9 @@ def summary_text(counts: dict[str, int], *, applied: bool) -> str:
         text = f"Would create {created}, update {updated}, leave {unchanged} unchanged."
     others = counts.get("not_in_file", 0)
     people = "employee" if others == 1 else "employees"
-    return f"{text} {others} {people} in the directory but not in the file: left alone."
+    text = f"{text} {others} {people} in the directory but not in the file: left alone."
+    erased = counts.get("skipped_erased", 0)
+    if erased:
+        rows = "row" if erased == 1 else "rows"
+        text += f" Skipped {erased} {rows} of former employees whose data was erased."
+    return text

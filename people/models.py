@@ -62,6 +62,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=dj_timezone.now)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When HR erased this former employee's personal data (privacy app). The row "
+        "stays, anonymised, for the aggregate reports; directory imports leave it alone.",
+    )
 
     objects = UserManager()
 
