@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
 ]
 # This project's own apps, left to right as DESIGN.md orders them: imports point rightwards only.
-PROJECT_APPS = ["mentorship", "people", "programs", "matching", "goals", "reports"]
+PROJECT_APPS = ["mentorship", "people", "programs", "matching", "goals", "reports", "privacy"]
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [

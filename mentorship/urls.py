@@ -30,5 +30,6 @@ urlpatterns = [
     path("", include("goals.urls")),
     path("", include("reports.urls")),
     path("", include("reports.urls_exports")),
+    path("", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]
