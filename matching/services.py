@@ -29,6 +29,7 @@ from matching.pool import (
     Rules,
     Weights,
 )
+from mentorship.audit import audit_record
 from mentorship.notifications import Due
 from mentorship.outbox import notifications_record
 from people.models import User
@@ -352,6 +353,12 @@ def matches_publish(*, cohort: Cohort, user: User) -> list[int]:
                 pk__in=drafts
             ).values_list("pk", "mentee__person_id", "mentor__person_id")
             for person_id in (mentee_person, mentor_person)
+        )
+        audit_record(
+            "matching_published",
+            actor=user,
+            target=cohort,
+            details={"program_id": cohort.program_id, "matches": len(drafts)},
         )
     return drafts
 

@@ -21,7 +21,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 
 from mentorship.models import AuditEvent
 
@@ -39,7 +41,21 @@ def current_request():
 
 
 class CurrentRequestMiddleware:
-    """Keep the request in a context variable so services can audit "from where"."""
+    """Keep the request in a context variable so services can audit "from where", and record
+    every access a signed-in person was refused.
+
+    Denied accesses are recorded here, once, rather than at each of the scoped lookups: every
+    view that refuses raises Http404 (outsiders get 404, never 403), and there are dozens of
+    such lookups across the apps, with more each time a page is added. A view's Http404 or
+    PermissionDenied reaches ``process_exception``, so a new page is covered without anyone
+    remembering to audit it. The price: a scoped lookup cannot tell "not yours" from "does not
+    exist" without a second, unscoped query, so neither can the log; a stale link shows up as
+    a denial too, under reason "not_found" (a probe looks the same, which is the point).
+    Unknown URLs (no view) are not recorded, nor are anonymous visitors: they are redirected
+    to sign in before any lookup, and logging every bot's 404 would flood the table.
+    ``people.access.role_required`` records its own refusals with reason "role" and marks
+    the request so they are not recorded twice.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,6 +66,41 @@ class CurrentRequestMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            reason = "not_found"
+        elif isinstance(exception, PermissionDenied):
+            reason = "permission_denied"
+        else:
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or denial_recorded(request):
+            return None
+        match = getattr(request, "resolver_match", None)
+        details = {"reason": reason, "method": request.method}
+        if match is not None:
+            details["view"] = match.view_name[:100]
+        audit_record("access_denied", request=request, details=details)
+        return None
+
+
+def access_denied_record(request, *, reason: str, **details) -> AuditEvent | None:
+    """Record a refusal a view or decorator knows more about (e.g. which role was missing);
+    the middleware then leaves this request alone. Anonymous requests are not recorded."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or denial_recorded(request):
+        return None
+    request._audit_denial_recorded = True
+    match = getattr(request, "resolver_match", None)
+    details = {"reason": reason, "method": request.method, **details}
+    if match is not None:
+        details.setdefault("view", match.view_name[:100])
+    return audit_record("access_denied", request=request, details=details)
+
+
+def denial_recorded(request) -> bool:
+    return getattr(request, "_audit_denial_recorded", False)
 
 
 def audit_record(

@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 
+from mentorship.audit import access_denied_record
 from people.roles import roles_for
 
 
@@ -37,6 +38,7 @@ def role_required(check):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not check(roles_for(request.user)):
+                access_denied_record(request, reason="role")
                 raise Http404
             if mfa_missing(request.user):
                 messages.warning(

@@ -5,3 +5,9 @@ from django.apps import AppConfig
 
 class PeopleConfig(AppConfig):
     name = "people"
+
+    def ready(self) -> None:
+        # Sign-ins, failed sign-ins, sign-outs and role changes go to the audit log.
+        from people import audit
+
+        audit.connect()

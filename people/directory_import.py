@@ -42,6 +42,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mentorship import csv_files
+from mentorship.audit import audit_record
 from mentorship.csv_files import (
     CsvFileRejected,
     ImportAlreadyApplied,
@@ -722,8 +723,19 @@ def directory_import_apply(
         plan_text=lambda text: directory_import_plan(
             parsed=parse_directory_text(text, filename=directory_import.filename), today=today
         ),
-        write=_write,
+        write=functools.partial(_write_audited, directory_import=directory_import, user=user),
         what="directory",
+    )
+
+
+def _write_audited(plan: ImportPlan, *, directory_import: DirectoryImport, user) -> None:
+    """Write, and say so in the audit log in the same transaction: both happen or neither."""
+    _write(plan)
+    audit_record(
+        "directory_imported",
+        actor=user,
+        target=directory_import,
+        details={**plan.counts(), "sha256": directory_import.sha256},
     )
 
 

@@ -5,3 +5,9 @@ from django.apps import AppConfig
 
 class ProgramsConfig(AppConfig):
     name = "programs"
+
+    def ready(self) -> None:
+        # Program admins appointed or removed go to the audit log.
+        from programs import audit
+
+        audit.connect()

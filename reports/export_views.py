@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
+from mentorship.audit import audit_record
 from people.access import hr_required
 from programs.models import Program
 from reports.participant_export import (
@@ -41,6 +42,7 @@ def participants_csv(request):
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(slug, "csv")}"'
     patch_cache_control(response, private=True, no_store=True)
+    _audit(request, slug=slug, fmt="csv")
     return response
 
 
@@ -64,4 +66,10 @@ def participants_xlsx(request):
         content_type=XLSX_CONTENT_TYPE,
     )
     patch_cache_control(response, private=True, no_store=True)
+    _audit(request, slug=slug, fmt="xlsx")
     return response
+
+
+def _audit(request, *, slug: str | None, fmt: str) -> None:
+    details = {"export": "participants", "format": fmt, "program": slug or ""}
+    audit_record("export_downloaded", request=request, details=details)

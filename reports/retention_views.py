@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from mentorship.audit import audit_record
 from people.roles import roles_for
 from programs.access import managed_programs, program_manager_required
 from programs.models import Cohort
@@ -271,4 +272,15 @@ def retention_csv(request):
     parts = ["retention", scope.program, as_of.isoformat()]
     filename = "-".join(p for p in parts if p) + ".csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    audit_record(
+        "export_downloaded",
+        request=request,
+        details={
+            "export": "retention_summary",
+            "format": "csv",
+            "program": scope.program,
+            "cohort": scope.cohort,
+            "as_of": as_of.isoformat(),
+        },
+    )
     return response

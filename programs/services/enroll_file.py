@@ -38,6 +38,7 @@ from datetime import date
 from django.utils import timezone
 
 from mentorship import csv_files
+from mentorship.audit import audit_record
 from mentorship.csv_files import ImportIssue, ImportResult, ParsedFile, ParsedRow
 from people.models import User
 from programs.models import Cohort, Enrollment, EnrollmentImport, Topic
@@ -422,6 +423,13 @@ def enrollment_import_apply(
         created = Enrollment.objects.filter(pk__in=[e.pk for e in enrollments])
         for enrollment in created.prefetch_related("topics_offered", "topics_sought"):
             enrollment_intake_refresh(enrollment=enrollment)
+        # In the same transaction as the enrolments: both happen or neither.
+        audit_record(
+            "enrollment_imported",
+            actor=user,
+            target=enrollment_import,
+            details={**plan.counts(), "cohort_id": cohort.pk, "sha256": enrollment_import.sha256},
+        )
 
     return csv_files.stored_import_apply(
         stored=enrollment_import,

@@ -200,3 +200,340 @@ def test_non_staff_do_not_see_the_log(client, user_factory, hr_user):
     assert response["Location"].startswith(reverse("admin:login"))
     client.force_login(user_factory())
     assert client.get(CHANGELIST).status_code == 302
+
+
+# --- Wired events ------------------------------------------------------------------------------
+# Each event through the real view or service that causes it: who, what, from where.
+
+FROM = {"REMOTE_ADDR": "198.51.100.23", "HTTP_USER_AGENT": "AuditTest/1.0"}
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=action).order_by("id"))
+
+
+def assert_from_the_client(event: AuditEvent, path: str) -> None:
+    assert (event.ip, event.user_agent, event.path) == (
+        FROM["REMOTE_ADDR"],
+        FROM["HTTP_USER_AGENT"],
+        path,
+    )
+
+
+def test_a_password_sign_in_and_sign_out(client, user_factory):
+    from tests.accounts import DEFAULT_PASSWORD, LOGIN_URL
+
+    user = user_factory()
+    response = client.post(LOGIN_URL, {"login": user.email, "password": DEFAULT_PASSWORD}, **FROM)
+    assert response.status_code == 302
+    [login] = events("login")
+    assert login.actor == user
+    assert login.details == {"methods": ["password"]}
+    assert_from_the_client(login, LOGIN_URL)
+
+    logout_url = reverse("account_logout")
+    client.post(logout_url, **FROM)
+    [logout] = events("logout")
+    assert logout.actor == user
+    assert_from_the_client(logout, logout_url)
+
+
+def test_a_failed_sign_in_keeps_the_domain_and_the_account_never_the_address(client, user_factory):
+    from tests.accounts import LOGIN_URL
+
+    user = user_factory(email="victim@corp.example")
+    client.post(LOGIN_URL, {"login": "Victim@corp.example", "password": "guess"}, **FROM)
+    client.post(LOGIN_URL, {"login": "nobody.known@other.example", "password": "guess"}, **FROM)
+    known, unknown = events("login_failed")
+    assert known.actor is None
+    assert (known.target_type, known.target_id) == ("people.user", str(user.pk))
+    assert known.details == {"email_domain": "corp.example", "known_account": True}
+    assert_from_the_client(known, LOGIN_URL)
+    assert (unknown.target_type, unknown.target_id) == ("", "")
+    assert unknown.details == {"email_domain": "other.example", "known_account": False}
+    assert not events("login")
+    for row in AuditEvent.objects.values_list():
+        assert "victim" not in str(row).lower() and "nobody.known" not in str(row)
+        assert "guess" not in str(row)
+
+
+def admin_form_data(form) -> dict:
+    """What the browser would send back for an admin form as it is shown."""
+    from django.forms import MultiWidget
+
+    data = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        widget = field.widget
+        if isinstance(widget, MultiWidget):
+            parts = widget.decompress(value)
+            for i, (sub, part) in enumerate(zip(widget.widgets, parts, strict=True)):
+                data[f"{name}_{i}"] = sub.format_value(part) or ""
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        elif value is None:
+            data[name] = ""
+        else:
+            data[name] = widget.format_value(value) or ""
+    return data
+
+
+def test_role_changes_in_the_django_admin(client, user_factory):
+    boss = user_factory(email="root@example.com", is_staff=True, is_superuser=True)
+    activate_totp(boss)
+    person = user_factory()
+    client.force_login(boss)
+    url = reverse("admin:people_user_change", args=[person.pk])
+    form = client.get(url).context["adminform"].form
+    data = admin_form_data(form)
+    data.update({"is_hr": "on", "is_staff": "on", "_save": "Save"})
+    response = client.post(url, data, **FROM)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person.refresh_from_db()
+    assert person.is_hr and person.is_staff
+
+    created, changed = events("role_changed")
+    assert created.actor is None  # made by a test, not a person
+    assert (created.target_id, created.details) == (
+        str(boss.pk),
+        {"granted": ["staff", "superuser"], "revoked": [], "new_account": True},
+    )
+    assert changed.actor == boss
+    assert (changed.target_type, changed.target_id) == ("people.user", str(person.pk))
+    assert changed.details == {"granted": ["hr", "staff"], "revoked": []}
+    assert_from_the_client(changed, url)
+
+    # Saving again without a change is no event; taking a role away is.
+    data = admin_form_data(client.get(url).context["adminform"].form)
+    client.post(url, {**data, "_save": "Save"}, **FROM)
+    data.pop("is_hr")
+    client.post(url, {**data, "_save": "Save"}, **FROM)
+    assert [e.details for e in events("role_changed")][2:] == [{"granted": [], "revoked": ["hr"]}]
+
+
+def test_role_changes_from_the_command_line_have_no_actor(user_factory):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    person = user_factory()
+    call_command("set_role", person.email, "--hr", stdout=StringIO())
+    call_command("set_role", person.email, "--no-hr", "--staff", stdout=StringIO())
+    granted, swapped = events("role_changed")
+    assert (granted.actor, granted.target_id) == (None, str(person.pk))
+    assert granted.details == {"granted": ["hr"], "revoked": []}
+    assert swapped.details == {"granted": ["staff"], "revoked": ["hr"]}
+    assert granted.ip is None
+
+
+def test_saving_a_person_without_touching_roles_costs_no_query(
+    user_factory, django_assert_num_queries
+):
+    person = user_factory()
+    with django_assert_num_queries(1):  # the UPDATE alone
+        person.save(update_fields=["last_login"])
+    with django_assert_num_queries(2):  # the roles as they were, and the UPDATE
+        person.save()
+    assert not events("role_changed")
+
+
+def test_program_admins_appointed_and_removed(user_factory):
+    from programs.services.programs import program_create, program_update
+
+    first, second, third = user_factory(), user_factory(), user_factory()
+    program = program_create(
+        name="P", slug="p", description="", kind="one_to_one", admins=[first], topics=[]
+    )
+    program_update(
+        program=program, name="P", description="", kind="one_to_one", admins=[second, third]
+    )
+    third.administered_programs.clear()
+    rows = [(e.target_id, e.details) for e in events("role_changed")]
+
+    def change(user, granted):
+        lists = (["program_admin"], []) if granted else ([], ["program_admin"])
+        return (str(user.pk), {"granted": lists[0], "revoked": lists[1], "program_id": program.pk})
+
+    assert rows[0] == change(first, True)
+    assert sorted(rows[1:4]) == sorted(
+        [change(second, True), change(third, True), change(first, False)]
+    )
+    assert rows[4:] == [change(third, False)]
+
+
+def test_a_directory_import_applied_in_the_browser(client, hr_user):
+    from tests.people.test_directory_import import csv_bytes, employee
+
+    data = csv_bytes(employee(employee_id="E1"), employee(employee_id="E2"))
+    client.force_login(hr_user)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(
+        reverse("people:import_upload"),
+        {"file": SimpleUploadedFile("hr.csv", data, "text/csv")},
+        **FROM,
+    )
+    assert not events("directory_imported")  # a preview writes nothing, audits nothing
+    from people.models import DirectoryImport
+
+    stored = DirectoryImport.objects.get()
+    url = reverse("people:import_preview", args=[stored.pk])
+    client.post(url, **FROM)
+    [event] = events("directory_imported")
+    assert event.actor == hr_user
+    assert (event.target_type, event.target_id) == ("people.directoryimport", str(stored.pk))
+    assert event.details["created"] == 2 and event.details["sha256"] == stored.sha256
+    assert_from_the_client(event, url)
+
+
+def test_an_enrolment_file_applied(client, program_admin, cohort, user_factory):
+    from programs.models import EnrollmentImport
+    from programs.services.enroll_file import enrollment_file_preview
+    from tests.programs.test_enroll_file_service import csv_bytes, row
+
+    stored, _ = enrollment_file_preview(
+        cohort=cohort,
+        data=csv_bytes(row(user_factory(), "mentor", topics_offered="Leadership")),
+        filename="spring.csv",
+        user=program_admin,
+    )
+    client.force_login(program_admin)
+    url = reverse("programs:enroll_preview", args=[cohort.slug, stored.pk])
+    client.post(url, **FROM)
+    assert EnrollmentImport.objects.get().status == "applied"
+    [event] = events("enrollment_imported")
+    assert event.actor == program_admin
+    assert event.target_type == "programs.enrollmentimport"
+    assert event.details["invited"] == 1 and event.details["cohort_id"] == cohort.pk
+    assert_from_the_client(event, url)
+
+
+def test_a_matching_publication(client, program_admin, program):
+    from matching.services import match_run_execute
+    from tests.matching.test_services import enrol
+    from tests.programs.fixtures import make_cohort
+
+    cohort = make_cohort(program=program, phase="closed", slug="eng-pool")
+    enrol(cohort, "mentee", level=2)
+    enrol(cohort, "mentor", level=5)
+    match_run_execute(cohort=cohort, user=program_admin)
+    client.force_login(program_admin)
+    url = reverse("matching:publish", args=[cohort.slug])
+    client.post(url, **FROM)
+    [event] = events("matching_published")
+    assert event.actor == program_admin
+    assert (event.target_type, event.target_id) == ("programs.cohort", str(cohort.pk))
+    assert event.details == {"program_id": program.pk, "matches": 1}
+    assert_from_the_client(event, url)
+
+
+@pytest.mark.parametrize("name", ["participants_csv", "participants_xlsx"])
+def test_participant_exports(client, hr_user, program, name):
+    client.force_login(hr_user)
+    url = reverse(f"report_exports:{name}")
+    response = client.get(url, {"program": program.slug}, **FROM)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    [event] = events("export_downloaded")
+    assert event.actor == hr_user
+    fmt = name.rpartition("_")[2]
+    assert event.details == {"export": "participants", "format": fmt, "program": program.slug}
+    assert_from_the_client(event, url)
+
+
+def test_the_retention_csv(client, hr_user, program):
+    client.force_login(hr_user)
+    url = reverse("reports:retention_csv")
+    response = client.get(url, {"program": program.slug, "as_of": "2026-06-30"}, **FROM)
+    assert response.status_code == 200
+    [event] = events("export_downloaded")
+    assert event.actor == hr_user
+    assert event.details == {
+        "export": "retention_summary",
+        "format": "csv",
+        "program": program.slug,
+        "cohort": "",
+        "as_of": "2026-06-30",
+    }
+    assert_from_the_client(event, url)
+
+
+def test_the_export_retention_command(program, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("export_retention", "--as-of", "2026-06-30", stdout=StringIO())
+    target = tmp_path / "r.csv"
+    call_command(
+        "export_retention", "--program", program.slug, "--output", str(target), stderr=StringIO()
+    )
+    to_stdout, to_file = events("export_downloaded")
+    assert (to_stdout.actor, to_stdout.ip, to_stdout.path) == (None, None, "")
+    assert to_stdout.details == {
+        "export": "retention_summary",
+        "format": "csv",
+        "program": "",
+        "as_of": "2026-06-30",
+        "via": "export_retention",
+        "to_file": False,
+    }
+    assert to_file.details["program"] == program.slug and to_file.details["to_file"] is True
+
+
+def test_a_page_of_a_role_the_person_lacks(participant_client, participant):
+    url = reverse("people:directory")
+    assert participant_client.get(url, **FROM).status_code == 404
+    [event] = events("access_denied")
+    assert event.actor == participant
+    assert event.details == {"reason": "role", "method": "GET", "view": "people:directory"}
+    assert_from_the_client(event, url)
+
+
+def test_an_object_outside_the_persons_scope(client, other_program_admin, cohort):
+    client.force_login(other_program_admin)
+    url = reverse("programs:cohort_dashboard", args=[cohort.slug])
+    assert client.get(url, **FROM).status_code == 404
+    [event] = events("access_denied")
+    assert event.actor == other_program_admin
+    assert event.details == {
+        "reason": "not_found",
+        "method": "GET",
+        "view": "programs:cohort_dashboard",
+    }
+    assert_from_the_client(event, url)
+
+
+def test_anonymous_visitors_and_unknown_urls_are_not_recorded(client, participant, cohort):
+    client.get(reverse("programs:cohort_dashboard", args=[cohort.slug]))
+    client.force_login(participant)
+    assert client.get("/no/such/page/").status_code == 404
+    assert not events("access_denied")
+
+
+def test_no_note_text_ever_reaches_the_log(client, pair, alice, bob, charlie, program_admin):
+    """Write a check-in and a private note, then have outsiders try them, read and write."""
+    from goals.models import CheckIn
+    from tests.goals.test_checkins_views import check_in_url, held, note_url, page_url
+
+    secret, private = "SHARED-NOTE-7f3a", "PRIVATE-NOTE-9c1d"
+    meeting = held(pair, alice)
+    client.force_login(alice)
+    form = {"discussed": secret, "next_steps": secret, "usefulness": "4"}
+    assert client.post(check_in_url(meeting), form, **FROM).status_code == 302
+    client.post(note_url(meeting), {"text": private}, **FROM)
+    assert CheckIn.objects.get().discussed == secret
+    for outsider in (charlie, program_admin):
+        client.force_login(outsider)
+        for url in (check_in_url(meeting), note_url(meeting), page_url(meeting)):
+            assert client.get(url, {"q": secret}, **FROM).status_code == 404
+        for url in (check_in_url(meeting), note_url(meeting)):
+            assert client.post(url, {**form, "text": private}, **FROM).status_code == 404
+    assert len(events("access_denied")) == 10
+    for row in AuditEvent.objects.values_list():
+        assert secret not in str(row) and private not in str(row)

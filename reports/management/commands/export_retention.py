@@ -8,6 +8,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from mentorship.audit import audit_record
 from programs.models import Program
 from reports.exports import write_retention_summary_csv
 from reports.retention import retention_reports
@@ -47,6 +48,19 @@ class Command(BaseCommand):
         else:
             # csv writes whole lines ending in a newline, so OutputWrapper adds nothing.
             write_retention_summary_csv(self.stdout, reports)
+        # Run by an operator on the server: no account to name, so the actor is the system.
+        audit_record(
+            "export_downloaded",
+            actor=None,
+            details={
+                "export": "retention_summary",
+                "format": "csv",
+                "program": program or "",
+                "as_of": as_of_date.isoformat(),
+                "via": "export_retention",
+                "to_file": bool(output),
+            },
+        )
 
     @staticmethod
     def _as_of(value: str | None) -> date:
