@@ -24,8 +24,11 @@ matched in any cohort of any program. "Participants" is mentees and mentors toge
   its size but no rate and no curve; a rate observable for fewer than 5 people is suppressed;
   breakdown cells (department, level) of fewer than 5 show neither size nor rates.
 
-The functions in the first half are pure (plain data in, dataclasses out); the selectors at the
-end load what they need in a constant number of queries whatever the number of cohorts.
+The functions in the first half are pure (plain data in, dataclasses out) and follow one person
+at a time: they are the specification. The pages compute the same reports with numpy
+(``reports.retention_arrays``, identical figures, checked against these on random directories).
+The selectors at the end load what they need in a constant number of queries whatever the
+number of cohorts.
 """
 
 from __future__ import annotations
@@ -37,8 +40,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from typing import Literal
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from reports.retention_arrays import PeopleTable
 
 HORIZONS: tuple[int, ...] = (6, 12, 24)
 MIN_CELL = 5  # cells describing fewer people than this are suppressed
@@ -128,13 +134,58 @@ class KMStep:
     greenwood_var: float
 
 
-@dataclass(frozen=True)
 class KMCurve:
-    """A Kaplan-Meier step curve: survival is ``steps[i].survival`` from ``steps[i].days``."""
+    """A Kaplan-Meier step curve: survival is ``steps[i].survival`` from ``steps[i].days``.
 
-    n: int
-    events: int
-    steps: tuple[KMStep, ...]
+    Kept as five columns (days, survival, at risk, events, Greenwood variance) when computed
+    with numpy: a page shows one curve but its reports hold dozens, and the cache pickles
+    them all, so the thousands of KMStep objects are only made when ``steps`` is read.
+    """
+
+    __slots__ = ("_columns", "_steps", "events", "n")
+
+    def __init__(self, n: int, events: int, steps: Sequence[KMStep] = ()):
+        self.n = n
+        self.events = events
+        self._steps: tuple[KMStep, ...] | None = tuple(steps)
+        self._columns: tuple | None = None
+
+    @classmethod
+    def from_columns(cls, n: int, events: int, columns: tuple) -> KMCurve:
+        """From (days, survival, at_risk, events, greenwood_var) sequences of equal length."""
+        curve = cls(n, events)
+        curve._steps = None
+        curve._columns = columns
+        return curve
+
+    @property
+    def steps(self) -> tuple[KMStep, ...]:
+        if self._steps is None:
+            days, survival, at_risk, events, var = (_plain(c) for c in self._columns)
+            self._steps = tuple(map(KMStep, days, survival, at_risk, events, var))
+        return self._steps
+
+    def _as_columns(self) -> tuple:
+        if self._columns is not None:
+            return self._columns
+        steps = self.steps
+        return tuple(
+            [getattr(s, name) for s in steps]
+            for name in ("days", "survival", "at_risk", "events", "greenwood_var")
+        )
+
+    def __reduce__(self):
+        return (KMCurve.from_columns, (self.n, self.events, self._as_columns()))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KMCurve):
+            return NotImplemented
+        return (self.n, self.events, self.steps) == (other.n, other.events, other.steps)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"KMCurve(n={self.n}, events={self.events}, steps={len(self.steps)})"
 
     @property
     def points(self) -> list[tuple[int, float]]:
@@ -149,6 +200,11 @@ class KMCurve:
                 break
             survival, var = step.survival, step.greenwood_var
         return survival, var
+
+
+def _plain(column) -> list:
+    """A column as a list of Python numbers (a numpy array's ``tolist``)."""
+    return column.tolist() if hasattr(column, "tolist") else list(column)
 
 
 @dataclass(frozen=True)
@@ -619,59 +675,104 @@ class RetentionData:
     """What the selectors load: cohorts with their matched people, and the directory slice."""
 
     cohorts: tuple[CohortMembers, ...]
-    people: dict[int, Person]  # participants and comparison candidates
+    table: PeopleTable  # participants and comparison candidates, as arrays
     ever_matched: frozenset[int]  # participants of the loaded cohorts who are matched anywhere
+
+    @classmethod
+    def from_people(
+        cls,
+        cohorts: Sequence[CohortMembers],
+        people: Iterable[Person],
+        ever_matched: Iterable[int],
+    ) -> RetentionData:
+        from reports.retention_arrays import PeopleTable
+
+        return cls(tuple(cohorts), PeopleTable.from_people(people), frozenset(ever_matched))
+
+    @cached_property
+    def people(self) -> dict[int, Person]:
+        """The table as Person objects, for the person-by-person reference functions."""
+        return self.table.people()
+
+
+class ReferenceEngine:
+    """The reports computed person by person with the functions above: the specification
+    that ``reports.retention_arrays.Engine`` (what the pages use) must match exactly."""
+
+    def __init__(self, data: RetentionData, as_of: date):
+        self.people, self.ever_matched, self.as_of = data.people, data.ever_matched, as_of
+
+    def cohort_report(self, members: CohortMembers) -> RetentionReport:
+        c = members.cohort
+        return build_report(
+            scope="cohort",
+            as_of=self.as_of,
+            subjects=cohort_subjects(members, self.people, self.ever_matched),
+            program=(c.program_slug, c.program_name),
+            cohort=(c.slug, c.name),
+            start=c.start,
+        )
+
+    def program_report(self, cohorts: Sequence[CohortMembers]) -> RetentionReport:
+        c = cohorts[0].cohort
+        return build_report(
+            scope="program",
+            as_of=self.as_of,
+            subjects=pooled_subjects(cohorts, self.people, self.ever_matched),
+            program=(c.program_slug, c.program_name),
+        )
+
+    def all_programs_report(self, cohorts: Sequence[CohortMembers]) -> RetentionReport:
+        return build_report(
+            scope="all",
+            as_of=self.as_of,
+            subjects=pooled_subjects(cohorts, self.people, self.ever_matched),
+        )
+
+
+def engine_for(data: RetentionData, as_of: date, *, reference: bool = False):
+    """The numpy engine (``reference``: the person-by-person one, for tests)."""
+    if reference:
+        return ReferenceEngine(data, as_of)
+    from reports.retention_arrays import Engine  # it builds on this module's definitions
+
+    return Engine(data.table, data.cohorts, data.ever_matched, as_of)
 
 
 def cohort_report(data: RetentionData, members: CohortMembers, as_of: date) -> RetentionReport:
-    c = members.cohort
-    return build_report(
-        scope="cohort",
-        as_of=as_of,
-        subjects=cohort_subjects(members, data.people, data.ever_matched),
-        program=(c.program_slug, c.program_name),
-        cohort=(c.slug, c.name),
-        start=c.start,
-    )
+    return engine_for(data, as_of).cohort_report(members)
 
 
 def program_report(data: RetentionData, program_id: int, as_of: date) -> RetentionReport | None:
     cohorts = [m for m in data.cohorts if m.cohort.program_id == program_id]
     if not cohorts:
         return None
-    c = cohorts[0].cohort
-    return build_report(
-        scope="program",
-        as_of=as_of,
-        subjects=pooled_subjects(cohorts, data.people, data.ever_matched),
-        program=(c.program_slug, c.program_name),
-    )
+    return engine_for(data, as_of).program_report(cohorts)
 
 
 def all_programs_report(data: RetentionData, as_of: date) -> RetentionReport:
-    return build_report(
-        scope="all",
-        as_of=as_of,
-        subjects=pooled_subjects(data.cohorts, data.people, data.ever_matched),
-    )
+    return engine_for(data, as_of).all_programs_report(data.cohorts)
 
 
-def reports_for(data: RetentionData, as_of: date, *, include_all: bool) -> list[RetentionReport]:
-    """Per program (by name): its cohorts by start date, then the program; then all programs."""
+def reports_for(
+    data: RetentionData, as_of: date, *, include_all: bool, reference: bool = False
+) -> list[RetentionReport]:
+    """Per program (by name): its cohorts by start date, then the program; then all programs.
+
+    ``reference``: computed person by person (slow; tests compare it with the default)."""
+    engine = engine_for(data, as_of, reference=reference)
     out: list[RetentionReport] = []
     programs: dict[int, list[CohortMembers]] = defaultdict(list)
     for m in data.cohorts:
         programs[m.cohort.program_id].append(m)
-    for program_id, members in sorted(
+    for _, members in sorted(
         programs.items(), key=lambda kv: (kv[1][0].cohort.program_name.lower(), kv[0])
     ):
         for m in sorted(members, key=lambda m: (m.cohort.start, m.cohort.name, m.cohort.id)):
-            out.append(cohort_report(data, m, as_of))
-        report = program_report(data, program_id, as_of)
-        assert report is not None
-        out.append(report)
+            out.append(engine.cohort_report(m))
+        out.append(engine.program_report(members))
     if include_all and data.cohorts:
-        out.append(all_programs_report(data, as_of))
+        out.append(engine.all_programs_report(data.cohorts))
     return out
 
 
@@ -691,6 +792,7 @@ def load_retention_data(*, program_ids: Iterable[int] | None = None) -> Retentio
     from matching.models import Match
     from people.models import User
     from programs.models import Cohort
+    from reports.retention_arrays import PeopleTable
 
     cohort_qs = Cohort.objects.select_related("program").order_by("starts_on", "id")
     if program_ids is not None:
@@ -700,9 +802,9 @@ def load_retention_data(*, program_ids: Iterable[int] | None = None) -> Retentio
         for c in cohort_qs
     ]
     if not infos:
-        return RetentionData((), {}, frozenset())
+        return RetentionData.from_people((), (), ())
 
-    people: dict[int, Person] = {}
+    people: list[tuple] = []  # (id, hire_date, end_date, department, level)
     mentees: dict[int, set[int]] = defaultdict(set)
     mentors: dict[int, set[int]] = defaultdict(set)
     fields = ("person_id", "person__hire_date", "person__end_date", "person__department")
@@ -715,9 +817,8 @@ def load_retention_data(*, program_ids: Iterable[int] | None = None) -> Retentio
     for row in rows:
         cohort_id = row[0]
         for offset, bucket in ((1, mentees), (6, mentors)):
-            pid, hire, end, dept, level = row[offset : offset + 5]
-            people[pid] = Person(pid, hire, end, dept or "", level)
-            bucket[cohort_id].add(pid)
+            people.append(row[offset : offset + 5])
+            bucket[cohort_id].add(row[offset])
 
     published = Match.objects.filter(status__in=PUBLISHED_STATUSES)
     first, last = min(c.start for c in infos), max(c.start for c in infos)
@@ -729,15 +830,14 @@ def load_retention_data(*, program_ids: Iterable[int] | None = None) -> Retentio
         .order_by()
         .values_list("id", "hire_date", "end_date", "department", "level")
     )
-    for pid, hire, end, dept, level in candidates:
-        people[pid] = Person(pid, hire, end, dept or "", level)
+    people.extend(candidates)
 
     members = tuple(
         CohortMembers(c, frozenset(mentees.get(c.id, ())), frozenset(mentors.get(c.id, ())))
         for c in infos
     )
     matched = frozenset().union(*(m.mentees | m.mentors for m in members))
-    return RetentionData(members, people, matched)
+    return RetentionData(members, PeopleTable.from_rows(people), matched)
 
 
 def retention_reports(
