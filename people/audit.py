@@ -18,6 +18,8 @@ them; no code in this project changes a role that way.
 from __future__ import annotations
 
 from allauth.account.authentication import get_authentication_records
+from allauth.account.signals import login_code_rejected
+from allauth.mfa.signals import authentication_failed as mfa_authentication_failed
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
 
@@ -31,6 +33,8 @@ def connect() -> None:
     user_logged_in.connect(on_logged_in, dispatch_uid="audit_login")
     user_logged_out.connect(on_logged_out, dispatch_uid="audit_logout")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
+    login_code_rejected.connect(on_login_code_rejected, dispatch_uid="audit_login_code")
+    mfa_authentication_failed.connect(on_mfa_failed, dispatch_uid="audit_login_mfa")
     pre_save.connect(remember_roles, sender=User, dispatch_uid="audit_roles_before")
     post_save.connect(record_role_change, sender=User, dispatch_uid="audit_roles_after")
 
@@ -61,7 +65,33 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
         request=request,
         actor=None,
         target=account,
-        details={"email_domain": domain, "known_account": account is not None},
+        details={
+            "method": "password",
+            "email_domain": domain,
+            "known_account": account is not None,
+        },
+    )
+
+
+def on_login_code_rejected(sender, request, user, last_attempt=False, **kwargs) -> None:
+    """A wrong emailed sign-in code; the account it was sent to is the target."""
+    audit_record(
+        "login_failed",
+        request=request,
+        actor=None,
+        target=user,
+        details={"method": "code", "last_attempt": bool(last_attempt)},
+    )
+
+
+def on_mfa_failed(sender, request, user, reauthentication=False, **kwargs) -> None:
+    """A wrong authenticator code: at sign-in, whoever typed it already knew the password."""
+    audit_record(
+        "login_failed",
+        request=request,
+        actor=user if reauthentication else None,
+        target=user,
+        details={"method": "mfa", "reauthentication": bool(reauthentication)},
     )
 
 

@@ -247,14 +247,61 @@ def test_a_failed_sign_in_keeps_the_domain_and_the_account_never_the_address(cli
     known, unknown = events("login_failed")
     assert known.actor is None
     assert (known.target_type, known.target_id) == ("people.user", str(user.pk))
-    assert known.details == {"email_domain": "corp.example", "known_account": True}
+    assert known.details == {
+        "method": "password",
+        "email_domain": "corp.example",
+        "known_account": True,
+    }
     assert_from_the_client(known, LOGIN_URL)
     assert (unknown.target_type, unknown.target_id) == ("", "")
-    assert unknown.details == {"email_domain": "other.example", "known_account": False}
+    assert unknown.details == {
+        "method": "password",
+        "email_domain": "other.example",
+        "known_account": False,
+    }
     assert not events("login")
     for row in AuditEvent.objects.values_list():
         assert "victim" not in str(row).lower() and "nobody.known" not in str(row)
         assert "guess" not in str(row)
+
+
+def test_a_wrong_emailed_code(client, user_factory, mailoutbox):
+    from tests.accounts import CONFIRM_CODE_URL, code_from_mail, request_code
+
+    user = user_factory()
+    request_code(client, user.email)
+    code = code_from_mail(mailoutbox[0])
+    wrong = "X" + code[1:] if code[0] != "X" else "Y" + code[1:]
+    assert client.post(CONFIRM_CODE_URL, {"code": wrong}, **FROM).status_code == 200
+    [event] = events("login_failed")
+    assert (event.actor, event.target_id) == (None, str(user.pk))
+    assert event.details == {"method": "code", "last_attempt": False}
+    assert_from_the_client(event, CONFIRM_CODE_URL)
+    assert code not in str(AuditEvent.objects.values_list())
+
+    client.post(CONFIRM_CODE_URL, {"code": code}, **FROM)
+    [login] = events("login")
+    assert login.details == {"methods": ["code"]}
+
+
+def test_a_wrong_then_a_right_authenticator_code(client, hr_user):
+    from tests.accounts import current_totp_code, password_login
+
+    password_login(client, hr_user.email)
+    right = current_totp_code(hr_user.totp_secret)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    url = reverse("mfa_authenticate")
+    client.post(url, {"code": wrong}, **FROM)
+    [event] = events("login_failed")
+    assert (event.actor, event.target_id) == (None, str(hr_user.pk))
+    assert event.details == {"method": "mfa", "reauthentication": False}
+    assert_from_the_client(event, url)
+    assert not events("login")
+
+    client.post(url, {"code": current_totp_code(hr_user.totp_secret)}, **FROM)
+    [login] = events("login")
+    assert login.actor == hr_user
+    assert login.details == {"methods": ["password", "mfa"]}
 
 
 def admin_form_data(form) -> dict:
