@@ -147,6 +147,18 @@ def test_the_model_refuses_a_second_save_and_a_delete():
     assert AuditEvent.objects.get(pk=event.pk).action == "logout"
 
 
+def test_an_account_that_acted_cannot_be_deleted_one_that_did_not_can(user_factory):
+    from django.db.models import ProtectedError
+
+    acted, other = user_factory(), user_factory()
+    audit_record("login", actor=acted)
+    audit_record("role_changed", target=other)  # a target is a type and an id, not a key
+    with pytest.raises(ProtectedError):
+        acted.delete()
+    other.delete()
+    assert AuditEvent.objects.count() == 2
+
+
 # --- the admin ----------------------------------------------------------------------------------
 
 
