@@ -18,8 +18,10 @@ from goals.health import Health
 from goals.models import AgreementRevision, Meeting
 from goals.selectors.goals import goals_for_pair
 from goals.selectors.pairs import (
+    health_index,
     health_of,
     member_pairs,
+    pair_rows,
     pair_timeline,
     pairs_with_health,
     with_health_figures,
@@ -165,34 +167,36 @@ HEALTH_FILTERS = {
 @require_GET
 @program_manager_required
 def cohort_pairs(request, slug):
-    """Pair health for the people who run the cohort: figures and dates, never the pair's text."""
+    """Pair health for the people who run the cohort: figures and dates, never the pair's text.
+
+    The database counts, filters, sorts and pages the pairs by health (a cohort may have
+    thousands); only the page shown gets its full figures and reasons.
+    """
     cohort = get_cohort_for_manager(request.user, slug)
-    rows = pairs_with_health(Match.objects.filter(cohort=cohort, status=Match.Status.ACTIVE))
-    counts = dict.fromkeys(Health, 0)
-    for row in rows:
-        counts[row.health.state] += 1
+    index = health_index(Match.objects.filter(cohort=cohort, status=Match.Status.ACTIVE))
+    counts = index.counts
+    at_risk_states = [s for s in Health if s.at_risk]
+    at_risk = sum(counts[s] for s in at_risk_states)
     if request.htmx and request.GET.get("summary"):
         context = {
             "cohort": cohort,
             "counts": [(s, counts[s]) for s in Health],
-            "total": len(rows),
-            "at_risk": counts[Health.OVERDUE] + counts[Health.INACTIVE],
-            "at_risk_rows": [row for row in rows if row.health.state.at_risk][:5],
+            "total": sum(counts.values()),
+            "at_risk": at_risk,
+            "at_risk_rows": pair_rows(index.ids_in(at_risk_states)[:5]),
         }
         return render(request, "goals/pair/cohort_pairs.html#summary", context)
     state = request.GET.get("health", "")
     if state not in HEALTH_FILTERS:
         state = ""
-    if state == "at_risk":
-        rows = [row for row in rows if row.health.state.at_risk]
-    elif state:
-        rows = [row for row in rows if row.health.state == state]
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    states = at_risk_states if state == "at_risk" else [Health(state)] if state else list(Health)
+    page = Paginator(index.ids_in(states), 50).get_page(request.GET.get("page"))
+    page.object_list = pair_rows(page.object_list)
     context = {
         "cohort": cohort,
         "page": page,
         "counts": [(s, counts[s]) for s in Health],
-        "at_risk": counts[Health.OVERDUE] + counts[Health.INACTIVE],
+        "at_risk": at_risk,
         "state": state,
         "query": urlencode({"health": state}) if state else "",
         "health_filters": HEALTH_FILTERS.items(),

@@ -6,9 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
+    DateTimeField,
+    Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -16,11 +20,11 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.health import REVIEW_WAIT_DAYS, HealthReport, pair_health
+from goals.health import DUE_SOON_DAYS, REVIEW_WAIT_DAYS, Health, HealthReport, pair_health
 from goals.models import AgreementRevision, CheckIn, Goal, GoalEvent, Meeting, Milestone
 from matching.models import Match
 
@@ -135,6 +139,133 @@ def pairs_with_health(matches: QuerySet[Match], *, today: date | None = None) ->
     ]
     rows.sort(key=lambda r: (r.health.state.rank, -r.health.days_since_meeting, r.match.pk))
     return rows
+
+
+# --- Pair health in SQL, for lists that count, filter, sort and page by it --------------------
+
+_RANK = {s.rank: s for s in Health}
+
+# The rules of goals.health.pair_health over one row of figures per pair (the CTE "f", computed
+# once a pair: PostgreSQL would otherwise evaluate each subquery again at every reference).
+_HEALTH_SQL = """
+WITH f (id, hs_cadence, hs_since, hs_next, hs_waits) AS MATERIALIZED ({figures}),
+d AS (
+    SELECT id, hs_cadence AS cadence, hs_next AS next_on, hs_waits IS NOT NULL AS waits,
+           hs_next - hs_since AS gap, GREATEST(0, %s::date - hs_since) AS days
+    FROM f
+),
+r AS (
+    SELECT id, days, CASE
+        WHEN next_on IS NOT NULL AND gap > 2 * cadence THEN {overdue}
+        WHEN next_on IS NULL AND days > 2 * cadence THEN {inactive}
+        WHEN next_on IS NULL AND days > cadence THEN {overdue}
+        WHEN next_on IS NULL AND days >= cadence - %s THEN {due}
+        WHEN waits THEN {due}
+        ELSE {on_track} END AS rank
+    FROM d
+)
+SELECT rank, count(*), array_agg(id ORDER BY days DESC, id) FROM r GROUP BY rank
+"""
+
+
+@dataclass(frozen=True)
+class HealthIndex:
+    """The pairs of a list by health: how many in each state, and their ids in list order
+    (most at risk first, then the longest without a meeting)."""
+
+    counts: dict[Health, int]
+    ids: dict[Health, list[int]]
+
+    def ids_in(self, states) -> list[int]:
+        """Ids of the pairs in ``states``, in list order."""
+        wanted = {Health(s) for s in states}
+        return [pk for state in sorted(wanted, key=lambda s: s.rank) for pk in self.ids[state]]
+
+
+def health_index(matches: QuerySet[Match], *, now: datetime | None = None) -> HealthIndex:
+    """Every pair's health state, counted and ordered by the database in one query.
+
+    The same rules as ``goals.health.pair_health`` (and the same figures as
+    ``with_health_figures``: the latest confirmed cadence, the last and the next meeting, and
+    whether anything waits on the pair, asked as existence rather than counted), so that a
+    cohort of thousands of pairs is never loaded into Python to be sorted. Local dates are
+    those of the current time zone, as in ``health_of``.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    held = Meeting.objects.filter(
+        match=OuterRef("pk"), status=Meeting.Status.SCHEDULED, starts_at__lte=now
+    )
+    cadence = AgreementRevision.objects.filter(
+        match=OuterRef("pk"), mentee_confirmed_at__isnull=False, mentor_confirmed_at__isnull=False
+    ).order_by("-number")
+    upcoming = Meeting.objects.filter(
+        match=OuterRef("pk"), status=Meeting.Status.SCHEDULED, starts_at__gt=now
+    ).order_by("starts_at")
+    # Whether anything waits on the pair: the first such row's id, else NULL. COALESCE stops at
+    # the first hit, and a LIMIT 1 subquery stays an index probe per pair (an EXISTS inside OR
+    # let PostgreSQL hash every meeting of the company instead).
+    missing_check_in = held.filter(starts_at__lte=now - CHECK_IN_GRACE).filter(
+        ~Exists(CheckIn.objects.filter(meeting=OuterRef("pk")))
+    )
+    waiting_review = CheckIn.objects.filter(
+        match=OuterRef("pk"),
+        reviewed_at__isnull=True,
+        submitted_at__lte=now - timedelta(days=REVIEW_WAIT_DAYS),
+    )
+    overdue_milestone = Milestone.objects.filter(
+        goal__match=OuterRef("pk"),
+        goal__status=Goal.Status.AGREED,
+        done_at__isnull=True,
+        due_on__lt=today,
+    )
+    waits = Coalesce(
+        *[Subquery(q.order_by().values("pk")[:1]) for q in (missing_check_in, waiting_review)],
+        Subquery(overdue_milestone.order_by().values("pk")[:1]),
+        output_field=IntegerField(),
+    )
+    last_met = held.order_by("-starts_at").values("starts_at")[:1]
+    next_at = upcoming.values("starts_at")[:1]
+    figures = (
+        matches.order_by()
+        .annotate(
+            hs_cadence=Coalesce(
+                Subquery(cadence.values("cadence_days")[:1]), F("cohort__cadence_days")
+            ),
+            hs_since=Coalesce(
+                TruncDate(Subquery(last_met, output_field=DateTimeField())),
+                Greatest(F("cohort__starts_on"), TruncDate("published_at")),
+            ),
+            hs_next=TruncDate(Subquery(next_at, output_field=DateTimeField())),
+            hs_waits=waits,
+        )
+        .values("pk", "hs_cadence", "hs_since", "hs_next", "hs_waits")
+    )
+    figures_sql, figures_params = figures.query.sql_with_params()
+    sql = _HEALTH_SQL.format(figures=figures_sql, **{s.value: s.rank for s in Health})
+    counts = dict.fromkeys(Health, 0)
+    ids: dict[Health, list[int]] = {s: [] for s in Health}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*figures_params, today, DUE_SOON_DAYS])
+        for rank, n, pks in cursor.fetchall():
+            counts[_RANK[rank]] = n
+            ids[_RANK[rank]] = list(pks)
+    return HealthIndex(counts=counts, ids=ids)
+
+
+def pair_rows(pks: list[int], *, today: date | None = None) -> list[PairRow]:
+    """The pairs ``pks`` in that order, with their figures and health (a page of a list)."""
+    matches = with_health_figures(
+        Match.objects.filter(pk__in=pks).select_related(
+            "cohort__program", "mentee__person", "mentor__person"
+        )
+    )
+    by_pk = {m.pk: m for m in matches}
+    return [
+        PairRow(match=by_pk[pk], health=health_of(by_pk[pk], today=today))
+        for pk in pks
+        if pk in by_pk
+    ]
 
 
 def member_pairs(user) -> QuerySet[Match]:

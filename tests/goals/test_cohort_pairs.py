@@ -126,3 +126,75 @@ def test_cohort_dashboard_loads_the_at_risk_summary(admin_client, running_cohort
     assert late.mentee.person.get_full_name() in body
     assert fresh.mentee.person.get_full_name() not in body  # on track: not listed
     assert SECRET not in body
+
+
+def test_health_in_sql_agrees_with_python_on_every_rule(running_cohort):
+    """``health_index`` (the database's count, filter and order) against ``pairs_with_health``
+    (goals.health in Python) on pairs that each hit one rule, in the cohort's time zone and a
+    far one: same states, same order."""
+    from django.utils.timezone import override
+
+    from goals.health import DUE_SOON_DAYS, Health
+    from goals.models import AgreementRevision, Milestone
+    from goals.selectors.pairs import health_index, pairs_with_health
+    from matching.models import Match
+
+    now = timezone.now()
+    cadence = running_cohort.cadence_days
+    started = now - timedelta(days=90)
+
+    def pair(**extra):
+        return make_pair(cohort=running_cohort, published_at=started, **extra)
+
+    pair()  # never met: inactive
+    meet(pair(), days_ago=cadence + 1, check_in_text="x")  # overdue
+    meet(pair(), days_ago=cadence, check_in_text="x")  # due on the day: not overdue yet
+    meet(pair(), days_ago=2 * cadence + 1, check_in_text="x")  # inactive after meeting
+    meet(pair(), days_ago=cadence - DUE_SOON_DAYS, check_in_text="x")  # due soon
+    meet(pair(), days_ago=1, check_in_text="x")  # on track
+    meet(pair(), days_ago=2)  # met, no check-in: due
+    waiting = pair()
+    meet(waiting, days_ago=1, check_in_text="x")
+    CheckIn.objects.filter(match=waiting).update(submitted_at=now - timedelta(days=5))
+    milestone = pair()
+    meet(milestone, days_ago=1, check_in_text="x")
+    goal = Goal.objects.create(
+        match=milestone, owner=milestone.mentee, title="G", measure_kind="milestones",
+        due_on=timezone.localdate(), status="agreed",
+    )  # fmt: skip
+    Milestone.objects.create(goal=goal, title="M", due_on=timezone.localdate() - timedelta(days=3))
+    booked_far = pair()
+    meet(booked_far, days_ago=cadence, check_in_text="x")
+    Meeting.objects.create(
+        match=booked_far, organizer=booked_far.mentee.person,
+        starts_at=now + timedelta(days=cadence + 2),
+    )  # fmt: skip
+    booked = pair()
+    meet(booked, days_ago=cadence + 3, check_in_text="x")
+    Meeting.objects.create(
+        match=booked, organizer=booked.mentee.person, starts_at=now + timedelta(days=2)
+    )
+    slow = pair()  # agreed a slower rhythm: not overdue at cadence + 1 days
+    meet(slow, days_ago=cadence + 1, check_in_text="x")
+    AgreementRevision.objects.create(
+        match=slow, number=1, cadence_days=3 * cadence, mentee_confirmed_at=now,
+        mentor_confirmed_at=now,
+    )  # fmt: skip
+    cancelled = pair()
+    Meeting.objects.create(
+        match=cancelled, organizer=cancelled.mentee.person, starts_at=now - timedelta(days=1),
+        status="cancelled",
+    )  # fmt: skip
+    make_pair(cohort=running_cohort, status="ended")  # not listed
+
+    for zone in ("UTC", "Pacific/Kiritimati"):
+        with override(zone):
+            active = Match.objects.filter(cohort=running_cohort, status="active")
+            rows = pairs_with_health(active)
+            index = health_index(active)
+            assert index.ids_in(list(Health)) == [row.match.pk for row in rows]
+            for state in Health:
+                expected = [row.match.pk for row in rows if row.health.state == state]
+                assert index.ids[state] == expected
+                assert index.counts[state] == len(expected)
+            assert {row.health.state for row in rows} == set(Health)
