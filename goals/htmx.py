@@ -14,9 +14,19 @@ from django.shortcuts import redirect
 from django.utils.html import format_html
 
 
-def saved_response(request, *, message: str, redirect_to: str) -> HttpResponse:
+def saved_response(
+    request, *, message: str, redirect_to: str, next_step: tuple[str, str] | None = None
+) -> HttpResponse:
+    """``next_step`` (url, link text): what to do next, linked after the confirmation that
+    replaces the form (after a redirect, the page it leads to shows the way on)."""
     if request.htmx:
-        response = HttpResponse(format_html('<p class="notice" role="status">{}</p>', message))
+        html = format_html('<p class="notice" role="status">{}</p>', message)
+        if next_step is not None:
+            url, text = next_step
+            html = format_html(
+                '<p class="notice" role="status">{} <a href="{}">{}</a></p>', message, url, text
+            )
+        response = HttpResponse(html)
         response["HX-Trigger"] = "pair-changed"
         return response
     messages.success(request, message)

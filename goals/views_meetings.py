@@ -104,14 +104,27 @@ def meeting_new(request, pk):
         except MeetingRefused as exc:
             form_error(form, exc)
         else:
-            future = meeting.ends_at > timezone.now()
-            message = (
-                f"Meeting arranged. {pair.other.person.get_short_name()} and you get an email "
-                "with the calendar invitation."
-                if future
-                else "Meeting recorded. You can now write its check-in."
+            other = pair.other.person.get_short_name()
+            next_step = None
+            if meeting.ends_at > timezone.now():
+                message = (
+                    f"Meeting arranged. {other} and you get an email with the calendar invitation."
+                )
+            elif can_write_check_in(pair.match, request.user):
+                # A meeting recorded after the fact: its check-in is what comes next.
+                message = "Meeting recorded."
+                next_step = (
+                    reverse("goals:check_in", args=[pair.match.pk, meeting.pk]),
+                    "Write its check-in",
+                )
+            else:
+                message = f"Meeting recorded. {other} writes its check-in; you review it."
+            return saved_response(
+                request,
+                message=message,
+                redirect_to=meeting_url(pair, meeting),
+                next_step=next_step,
             )
-            return saved_response(request, message=message, redirect_to=meeting_url(pair, meeting))
     context = {"pair": pair, "form": form, "viewer_tz": viewer_tz, "meeting": None}
     return render(request, _form_template(request, "meeting_form"), context)
 
