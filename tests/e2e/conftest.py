@@ -55,10 +55,13 @@ def browser():
 def pytest_runtest_makereport(item, call):
     report = yield
     if report.when == "call" and report.failed:
-        page = item.funcargs.get("page")
-        if page is not None:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
+        # The `page` fixture's page, and every page opened with `new_page` (another user's).
+        pages = {"": item.funcargs.get("page"), **getattr(item, "extra_pages", {})}
+        for name, page in pages.items():
+            if page is not None and not page.is_closed():
+                ARTIFACTS.mkdir(exist_ok=True)
+                suffix = f"-{name}" if name else ""
+                page.screenshot(path=str(ARTIFACTS / f"{item.name}{suffix}.png"), full_page=True)
     return report
 
 
@@ -74,6 +77,36 @@ def page(browser, live_server):
     page.console_errors = errors
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(request, browser, live_server):
+    """Open another person's page, in a context of its own (own cookies): ``new_page("bob")``.
+
+    Like ``page`` it collects console errors in ``console_errors``; a failing test leaves a
+    screenshot of it in test-artifacts/ (named after the test and the page), and its context
+    is closed afterwards.
+    """
+    contexts = []
+    request.node.extra_pages = {}
+
+    def open_page(name: str, *, width: int = 1280, height: int = 900, **context_args):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": width, "height": height}, **context_args
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.console_errors = errors
+        request.node.extra_pages[name] = page
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def sign_in(page, user, password: str = "correct horse battery") -> None:
