@@ -19,12 +19,20 @@ not merely empty.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
-from goals.models import AgreementRevision, CalendarFeed
-from tests.access_world import build_world, snapshot, snapshot_diff
+from goals.models import AgreementRevision, CalendarFeed, Goal, GoalTemplate, Meeting, Milestone
+from matching.models import MentorRequest
+from programs.models import Enrollment
+from programs.services.enroll_file import enrollment_file_preview
+from tests.access_world import module_world, snapshot, snapshot_diff
+from tests.goals.fixtures import make_pair
+from tests.programs.fixtures import make_enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -93,10 +101,18 @@ MATRIX = {
     # HR's: a stored directory file, and a person's data (privacy, when installed).
     "people:import_preview":            "GET  404    404    404    404    404    200    login",
     "privacy:person":                   "GET  404    404    404    404    404    200    login",
+    # Reports scoped by a query parameter: a program or cohort outside one's scope is a 404.
+    "reports:engagement?program":       "GET  404    404    404    200    404    200    login",
+    "reports:retention?program":        "GET  404    404    404    200    404    200    login",
+    "reports:retention?cohort":         "GET  404    404    404    200    404    200    login",
+    "reports:retention_csv?program":    "GET  404    404    404    200    404    200    login",
+    "report_exports:participants_csv?program":
+                                        "GET  404    404    404    404    404    200    login",
 }
 # fmt: on
 
-# URL parameters of each row, from the world's objects (.slug for <slug>, .pk otherwise).
+# URL parameters of each row, from the world's objects (.pk for <...pk>, .slug otherwise);
+# "?name" is a query parameter.
 TARGETS = {
     "goals:pair": {"pk": "pair"},
     "goals:agreement": {"pk": "pair"},
@@ -150,6 +166,11 @@ TARGETS = {
     "matching:end": {"slug": "cohort", "pk": "pair"},
     "people:import_preview": {"pk": "directory_import"},
     "privacy:person": {"pk": "alice"},
+    "reports:engagement?program": {"?program": "program"},
+    "reports:retention?program": {"?program": "program"},
+    "reports:retention?cohort": {"?cohort": "cohort"},
+    "reports:retention_csv?program": {"?program": "program"},
+    "report_exports:participants_csv?program": {"?program": "program"},
 }
 
 # Rows of apps that may not be installed yet (another part of issue 8 adds them).
@@ -214,36 +235,38 @@ def parse(cell: str) -> tuple[str, dict[str, str]]:
     return method, dict(zip(ROLES, answers, strict=True))
 
 
-@pytest.fixture
-def world():
-    w = build_world()
-    w.agreement = AgreementRevision.objects.get(match=w.pair)
-    w.users = {
-        "owner": w.alice,
-        "mentor": w.bob,
-        "other_mentor": w.charlie,
-        "admin": w.admin,
-        "other_admin": w.other_admin,
-        "hr": w.hr,
-        "anonymous": None,
-    }
-    return w
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    for w in module_world(django_db_blocker):
+        w.users = {
+            "owner": w.alice,
+            "mentor": w.bob,
+            "other_mentor": w.charlie,
+            "admin": w.admin,
+            "other_admin": w.other_admin,
+            "hr": w.hr,
+            "anonymous": None,
+        }
+        yield w
 
 
 def rows(world) -> list[tuple[str, str, str, dict[str, str]]]:
     """(name, path, method, expected per role) of every row whose URL exists."""
     out = []
     for name, cell in MATRIX.items():
-        kwargs = {
-            key: getattr(getattr(world, attr), "slug" if key == "slug" else "pk")
+        # <slug> and query parameters (?program=, ?cohort=) name objects by slug.
+        values = {
+            key: getattr(getattr(world, attr), "pk" if key.endswith("pk") else "slug")
             for key, attr in TARGETS[name].items()
         }
+        kwargs = {k: v for k, v in values.items() if not k.startswith("?")}
+        query = "&".join(f"{k[1:]}={v}" for k, v in values.items() if k.startswith("?"))
         try:
-            path = reverse(name, kwargs=kwargs)
+            path = reverse(name.split("?")[0], kwargs=kwargs)
         except NoReverseMatch:
             assert name in OPTIONAL, f"{name} has no URL any more: update the matrix"
             continue
-        out.append((name, path, *parse(cell)))
+        out.append((name, f"{path}?{query}" if query else path, *parse(cell)))
     return out
 
 
@@ -315,15 +338,163 @@ def test_rightful_actions_answer_as_the_matrix_says_and_take_effect(client, worl
             if method == "GET" and EFFECTIVE[name] != role:
                 continue
             client.force_login(world.users[role])
+            effective = EFFECTIVE.get(name) == role
             with transaction.atomic():
-                before = snapshot()
+                before = snapshot() if effective else None
                 response = client.post(path, post_data(name, world))
-                changed = snapshot_diff(before, snapshot())
+                changed = snapshot_diff(before, snapshot()) if effective else []
                 transaction.set_rollback(True)
             if response.status_code not in (200, 302) or answer(response) == "login":
                 wrong.append(f"POST {name} as {role}: {response.status_code}")
             if method == "POST" and answer(response) != want:
                 wrong.append(f"POST {name} as {role}: {answer(response)}, the matrix says {want}")
-            if EFFECTIVE.get(name) == role and not changed:
+            if effective and not changed:
                 wrong.append(f"POST {name} as {role} changed nothing: the data is not effective")
+    assert wrong == []
+
+
+def foreign_objects(w) -> None:
+    """Objects of another pair, cohort and program, to be named under this one's URLs."""
+    today = timezone.localdate()
+    w.other_goal = Goal.objects.create(
+        match=w.other_pair,
+        owner=w.other_pair.mentee,
+        title="Someone else's goal",
+        measure_kind="milestones",
+        due_on=today + timedelta(days=30),
+        status="agreed",
+        created_by=w.dave,
+    )
+    w.other_milestone = Milestone.objects.create(
+        goal=w.other_goal, title="Theirs", due_on=today + timedelta(days=3)
+    )
+    w.other_meeting = Meeting.objects.create(
+        match=w.other_pair,
+        organizer=w.dave,
+        starts_at=timezone.now() + timedelta(days=3),
+        agenda="Their meeting",
+    )
+    w.other_agreement = AgreementRevision.objects.create(
+        match=w.other_pair, number=1, cadence_days=14, formats=["video"], created_by=w.dave
+    )
+    w.other_template = GoalTemplate.objects.create(program=w.other_program, title="Sales goal")
+    sales = w.other_program.cohorts.get()
+    w.sales_pair = make_pair(cohort=sales, status="proposed", published_at=None)
+    w.sales_application = make_enrollment(
+        cohort=sales, role="mentee", status=Enrollment.Status.APPLIED
+    )
+    w.sales_import, _ = enrollment_file_preview(
+        cohort=sales,
+        data=f"email,role\n{w.outsider.email},mentor\n".encode(),
+        filename="sales.csv",
+        user=w.other_admin,
+    )
+    w.request_to_charlie = MentorRequest.objects.create(
+        cohort=w.cohort,
+        mentee=w.erin_enrollment,
+        mentor=w.other_pair.mentor,
+        rank=2,
+        status=MentorRequest.Status.QUEUED,
+    )
+
+
+# A foreign id in a form may be refused with a message instead of a 404 (the form's own
+# page or a redirect to it): the id names nothing the user may act on, and nothing changes.
+NOT_FOUND, REFUSED = {404}, {404, 200, 302, 400, 409}
+
+
+def test_an_object_named_under_another_parent_is_refused(client, world):
+    """A member of one pair or the admin of one program, naming an object of another pair,
+    program or cohort under their own URL gets 404; in a form, 404 or a refusal. Nothing
+    changes."""
+    w = world
+    foreign_objects(w)
+    pair, goal = w.pair.pk, w.goal.pk
+    cohort, program = w.cohort.slug, w.program.slug
+    goal_url = lambda name, *rest: reverse(name, args=[pair, *rest])  # noqa: E731
+    as_member = [
+        ("GET", goal_url("goals:goal", w.other_goal.pk), None, NOT_FOUND),
+        ("POST", goal_url("goals:goal_status", w.other_goal.pk), {"to": "paused"}, NOT_FOUND),
+        ("POST", goal_url("goals:goal_progress", w.other_goal.pk), {"note": "x"}, NOT_FOUND),
+        (
+            "POST",
+            goal_url("goals:milestone_toggle", goal, w.other_milestone.pk),
+            {"done": "1"},
+            NOT_FOUND,
+        ),
+        ("GET", goal_url("goals:meeting", w.other_meeting.pk), None, NOT_FOUND),
+        ("POST", goal_url("goals:meeting_cancel", w.other_meeting.pk), {}, NOT_FOUND),
+        ("POST", goal_url("goals:private_note", w.other_meeting.pk), {"text": "x"}, NOT_FOUND),
+        (
+            "POST",
+            goal_url("goals:agreement_confirm"),
+            {"revision": w.other_agreement.pk},
+            NOT_FOUND,
+        ),
+        ("GET", goal_url("goals:goal_new") + f"?template={w.other_template.pk}", None, NOT_FOUND),
+        (
+            "POST",
+            reverse("matching:my_match", args=[w.alice_enrollment.pk]),
+            {"match": w.other_pair.pk, "reason": "x"},
+            NOT_FOUND,
+        ),
+    ]
+    as_mentor = [
+        (
+            "POST",
+            reverse("requests:decide", args=[w.bob_enrollment.pk, w.request_to_charlie.pk]),
+            {"action": "decline"},
+            REFUSED,
+        ),
+    ]
+    board = lambda name, *rest: reverse(name, args=[cohort, *rest])  # noqa: E731
+    as_admin = [
+        (
+            "POST",
+            reverse("goals:goal_template_active", args=[program, w.other_template.pk]),
+            {"active": "0"},
+            NOT_FOUND,
+        ),
+        (
+            "GET",
+            reverse("goals:goal_template_edit", args=[program, w.other_template.pk]),
+            None,
+            NOT_FOUND,
+        ),
+        ("GET", board("programs:enroll_preview", w.sales_import.pk), None, NOT_FOUND),
+        ("POST", board("programs:enroll_preview", w.sales_import.pk), {"confirm": "1"}, NOT_FOUND),
+        ("POST", board("matching:end", w.sales_pair.pk), {"reason": "x"}, NOT_FOUND),
+        ("GET", board("matching:move", w.sales_pair.pk), None, NOT_FOUND),
+        (
+            "POST",
+            board("matching:pair"),
+            {
+                "action": "exclude",
+                "mentee": w.sales_pair.mentee.pk,
+                "mentor": w.sales_pair.mentor.pk,
+            },
+            NOT_FOUND,
+        ),
+        (
+            "POST",
+            board("matching:move", w.draft.pk),
+            {"mentor": w.sales_pair.mentor.pk, "confirm": "yes"},
+            REFUSED,
+        ),
+        (
+            "POST",
+            reverse("programs:cohort_applications", args=[w.open_cohort.slug]),
+            {"decide": f"accept-{w.sales_application.pk}"},
+            REFUSED,
+        ),
+    ]
+    before = snapshot()
+    wrong = []
+    for user, requests in ((w.alice, as_member), (w.bob, as_mentor), (w.admin, as_admin)):
+        client.force_login(user)
+        for method, path, data, answers in requests:
+            response = client.post(path, data) if method == "POST" else client.get(path)
+            if response.status_code not in answers:
+                wrong.append(f"{method} {path} as {user}: {response.status_code}")
+    assert snapshot_diff(before, snapshot()) == []
     assert wrong == []
