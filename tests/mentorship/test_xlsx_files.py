@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from datetime import date, datetime, time
 
@@ -295,3 +296,27 @@ def test_xml_entities_are_refused_not_expanded():
             target.writestr(item.filename, body)
     with pytest.raises(XlsxRejected, match=r"^laughs\.xlsx cannot be read as an XLSX workbook"):
         xlsx_sheet_text(data=buf.getvalue(), filename="laughs.xlsx", max_bytes=LIMIT)
+
+
+def test_a_part_that_holds_more_than_it_declares_is_never_inflated_beyond_that():
+    # Declared sizes are what the checks trust: zipfile stops inflating a part at its
+    # declared size, and the part then fails its CRC check, so openpyxl reads no more.
+    data = bytearray(workbook(["email"], ["a@example.com"]))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    # Say the sheet is 10 bytes long, in its local header and in the central directory.
+    struct.pack_into("<I", data, info.header_offset + 22, 10)
+    for start in _central_entries(bytes(data)):
+        name_length = struct.unpack_from("<H", data, start + 28)[0]
+        if data[start + 46 : start + 46 + name_length] == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<I", data, start + 24, 10)
+    with pytest.raises(XlsxRejected, match=r"^lying\.xlsx cannot be read as an XLSX workbook"):
+        xlsx_sheet_text(data=bytes(data), filename="lying.xlsx", max_bytes=LIMIT)
+
+
+def _central_entries(data: bytes) -> list[int]:
+    starts, at = [], data.find(b"PK\x01\x02")
+    while at != -1:
+        starts.append(at)
+        at = data.find(b"PK\x01\x02", at + 4)
+    return starts
