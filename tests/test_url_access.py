@@ -441,3 +441,22 @@ def test_the_tokens_open_their_public_pages_to_anonymous_visitors(client, world)
     page = client.get(reverse("notifications:unsubscribe", args=[world.unsubscribe_token]))
     assert page.status_code == 200
     assert world.alice.email in page.content.decode()
+
+
+def test_employees_reach_only_programs_and_cohorts_open_to_them(client, world):
+    """The pages open to every employee (EMPLOYEES) are open only while a cohort takes
+    applications: a program with none is a 404, and applying to a closed cohort writes
+    nothing (while applying to an open one does)."""
+    client.force_login(world.outsider)
+    sales = world.other_program
+    assert client.get(reverse("programs:program_detail", args=[sales.slug])).status_code == 404
+    closed = sales.cohorts.get()
+    apply = {"role": "mentee"}
+    assert (
+        client.post(reverse("programs:cohort_apply", args=[closed.slug]), apply).status_code == 404
+    )
+    before = snapshot()
+    client.post(reverse("programs:cohort_apply", args=[world.cohort.slug]), apply)
+    assert snapshot_diff(before, snapshot()) == []
+    client.post(reverse("programs:cohort_apply", args=[world.open_cohort.slug]), apply)
+    assert world.open_cohort.enrollments.filter(person=world.outsider).exists()
