@@ -11,7 +11,7 @@ from django.utils import timezone
 from goals.access import member_matches
 from goals.models import CheckIn, Meeting
 from matching.models import Match
-from programs.models import Program
+from programs.models import Enrollment, Program
 
 # Cancelled meetings stay in a person's feed this long, marked cancelled, so calendars that
 # subscribed remove them instead of keeping a stale event.
@@ -46,16 +46,22 @@ def review_inbox(user) -> QuerySet[CheckIn]:
     """Check-ins waiting for ``user``'s review across their active pairs, oldest first.
 
     In one-to-one programs the mentor reviews; in peer programs the peer who did not write
-    the check-in. The author never reviews their own. One query, whatever the number.
+    the check-in. The author never reviews their own. Two queries (the pairs, then the lazy
+    queryset of check-ins), whatever the number.
     """
     if not user.is_authenticated:
         return CheckIn.objects.none()
-    peer = Q(match__cohort__program__kind=Program.Kind.PEER)
-    mine = (peer & (Q(match__mentee__person=user) | Q(match__mentor__person=user))) | (
-        ~peer & Q(match__mentor__person=user)
+    # The person's pairs first (a few ids, found from their own enrollments by index), then
+    # their check-ins: one query filtering on the person through the joins of every active
+    # pair made PostgreSQL read all of them, and so would a subquery (it cannot know how few).
+    mine = Enrollment.objects.filter(person=user).values("pk")
+    reviews = list(
+        Match.objects.filter(status=Match.Status.ACTIVE)
+        .filter(Q(mentor__in=mine) | Q(mentee__in=mine, cohort__program__kind=Program.Kind.PEER))
+        .values_list("pk", flat=True)
     )
     return (
-        CheckIn.objects.filter(mine, reviewed_at__isnull=True, match__status=Match.Status.ACTIVE)
+        CheckIn.objects.filter(match__in=reviews, reviewed_at__isnull=True)
         .exclude(author=user)
         .select_related(
             "meeting",
