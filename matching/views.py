@@ -117,8 +117,11 @@ def publish(request, slug):
     except MatchingRefused as exc:
         messages.error(request, str(exc))
     else:
+        n = len(published)
         messages.success(
-            request, f"Published {len(published)} matches. Both sides of each get an email."
+            request,
+            f"Published {n} match{'' if n == 1 else 'es'}. "
+            + ("Both people get an email." if n == 1 else "Both sides of each get an email."),
         )
     return redirect("matching:board", slug=cohort.slug)
 
