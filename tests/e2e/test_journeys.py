@@ -316,7 +316,7 @@ def test_admin_opens_enrols_matches_and_publishes_a_cohort(page, new_page, hr_us
     ).click()
     assert "Proposed and locked. Publish when you are ready." in message(admin)
     admin.get_by_role("button", name="Publish 1 proposal").click()
-    assert "Published 1 matches." in message(admin)
+    assert "Published 1 match. Both people get an email." in message(admin)
     pairs = {cells(r)[0]: cells(r)[1] for r in active.locator("tbody tr").all()}
     assert pairs == {"Arun Applies": "Dana Diaz", "Nina Novak": "Omar Osei"}
     assert set(
@@ -489,6 +489,10 @@ def test_mentee_signs_in_by_code_sets_a_goal_meets_and_her_mentor_reviews(
     review = page.locator("#check-in .review")
     review.get_by_text("Reviewed by Bob Baker").wait_for()
     assert "Good topic; open with the 3 a.m. story." in review.inner_text()
+    page.get_by_role("link", name="You and Bob Baker").click()
+    goal_row = page.locator(".goal-row", has_text="Give three talks at the tech forum")
+    assert goal_row.locator(".pill").inner_text() == "Agreed"
+    page.locator("#timeline").get_by_text("Bob Baker reviewed the check-in").wait_for()
     assert Goal.objects.get().status == Goal.Status.AGREED
     assert page.console_errors == []
 
