@@ -41,6 +41,12 @@ from tests.conftest import activate_totp, make_user
 from tests.goals.fixtures import make_pair
 from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
+# Text of the pair's (every member sees it) and of each member's private note (the author
+# only): pages and files shown to anyone else must not contain them.
+SHARED = "SHARED-TEXT-5d1e"
+ALICE_PRIVATE = "ALICE-PRIVATE-0b7c"
+BOB_PRIVATE = "BOB-PRIVATE-e93a"
+
 # The apps whose rows a refused request must leave as they were. The audit log is left out on
 # purpose: recording a denied access is its job.
 SNAPSHOT_APPS = ("people", "programs", "matching", "goals", "mentorship", "account", "mfa")
@@ -119,51 +125,56 @@ def build_world() -> SimpleNamespace:
         number=1,
         cadence_days=14,
         formats=["video"],
-        confidentiality="What we say stays between us.",
-        mentee_expectations="Come prepared.",
-        mentor_expectations="Give honest feedback.",
+        confidentiality=f"What we say stays between us. {SHARED}",
+        mentee_expectations=f"Come prepared. {SHARED}",
+        mentor_expectations=f"Give honest feedback. {SHARED}",
         created_by=w.alice,
         mentee_confirmed_at=now,
     )
     w.goal = Goal.objects.create(
         match=w.pair,
         owner=w.alice_enrollment,
-        title="Lead the design review",
-        description="Run the quarterly design review for the platform team.",
-        relevance="Prepares me for a staff role.",
+        title=f"Lead the design review {SHARED}",
+        description=f"Run the quarterly design review. {SHARED}",
+        relevance=f"Prepares me for a staff role. {SHARED}",
         measure_kind="milestones",
         due_on=today + timedelta(days=20),
         status="agreed",
         created_by=w.alice,
     )
     w.milestone = Milestone.objects.create(
-        goal=w.goal, title="Draft the agenda", due_on=today + timedelta(days=3)
+        goal=w.goal, title=f"Draft the agenda {SHARED}", due_on=today + timedelta(days=3)
     )
-    ProgressUpdate.objects.create(goal=w.goal, author=w.alice, note="Agenda drafted.", percent=0)
+    ProgressUpdate.objects.create(
+        goal=w.goal, author=w.alice, note=f"Agenda drafted. {SHARED}", percent=0
+    )
     w.meeting = Meeting.objects.create(
         match=w.pair,
         organizer=w.alice,
         starts_at=now - timedelta(days=2),
-        agenda="Design review plan",
-        location="Room 4",
+        agenda=f"Design review plan {SHARED}",
+        location=f"Room 4 {SHARED}",
         mode="in_person",
     )
     w.next_meeting = Meeting.objects.create(
-        match=w.pair, organizer=w.bob, starts_at=now + timedelta(days=5), agenda="Follow-up"
+        match=w.pair,
+        organizer=w.bob,
+        starts_at=now + timedelta(days=5),
+        agenda=f"Follow-up {SHARED}",
     )
     w.check_in = CheckIn.objects.create(
         meeting=w.meeting,
         match=w.pair,
         author=w.alice,
-        discussed="The review's format.",
-        next_steps="Send the invitation.",
+        discussed=f"The review's format. {SHARED}",
+        next_steps=f"Send the invitation. {SHARED}",
         usefulness=4,
-        review_comment="Good plan.",
+        review_comment=f"Good plan. {SHARED}",
         reviewed_at=now,
         reviewed_by=w.bob,
     )
-    PrivateNote.objects.create(meeting=w.meeting, author=w.alice, text="Alice's own note")
-    PrivateNote.objects.create(meeting=w.meeting, author=w.bob, text="Bob's own note")
+    PrivateNote.objects.create(meeting=w.meeting, author=w.alice, text=ALICE_PRIVATE)
+    PrivateNote.objects.create(meeting=w.meeting, author=w.bob, text=BOB_PRIVATE)
     w.template = GoalTemplate.objects.create(program=w.program, title="Lead a project")
     w.feed = CalendarFeed.objects.create(person=w.alice)
     w.unsubscribe_token = outbox.unsubscribe_token(w.alice.pk, INVITATION)
@@ -184,6 +195,13 @@ def build_world() -> SimpleNamespace:
         user=w.hr,
     )
     return w
+
+
+def body_of(response) -> str:
+    """A response's text, streamed or not (bytes that are not UTF-8 are replaced)."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
 
 
 def snapshot_models() -> list:

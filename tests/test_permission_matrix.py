@@ -30,7 +30,15 @@ from goals.models import AgreementRevision, CalendarFeed, Goal, GoalTemplate, Me
 from matching.models import MentorRequest
 from programs.models import Enrollment
 from programs.services.enroll_file import enrollment_file_preview
-from tests.access_world import module_world, snapshot, snapshot_diff
+from tests.access_world import (
+    ALICE_PRIVATE,
+    BOB_PRIVATE,
+    SHARED,
+    body_of,
+    module_world,
+    snapshot,
+    snapshot_diff,
+)
 from tests.goals.fixtures import make_pair
 from tests.programs.fixtures import make_enrollment
 
@@ -229,6 +237,12 @@ EFFECTIVE = {
 }
 
 
+# What each role must never read: a member reads the pair's text and their own private note.
+HIDDEN_FROM = {
+    role: (SHARED, ALICE_PRIVATE, BOB_PRIVATE) for role in ROLES if role not in ("owner", "mentor")
+} | {"owner": (BOB_PRIVATE,), "mentor": (ALICE_PRIVATE,)}
+
+
 def parse(cell: str) -> tuple[str, dict[str, str]]:
     method, *answers = cell.split()
     assert len(answers) == len(ROLES), cell
@@ -313,6 +327,8 @@ def test_each_role_gets_what_the_matrix_says_and_refused_posts_change_nothing(cl
         got = answer(response)
         if got != want:
             wrong.append(f"{method} {name} {path}: {got}, the matrix says {want}")
+        body = body_of(response)
+        wrong += [f"{method} {name} shows {text}" for text in HIDDEN_FROM[role] if text in body]
         if "Content-Security-Policy" not in response:
             wrong.append(f"{method} {name}: no Content-Security-Policy")
         if user is not None and "no-store" not in response.get("Cache-Control", ""):

@@ -13,6 +13,8 @@ Asserted, for GET and POST of every pattern:
   or about themselves (the admin site: sent to its sign-in, which refuses non-staff);
 - HR: 404 on every page of a pair and of a participant's own enrolment (HR sees aggregates);
 - the admin of another program: 404 on every page of this program, its pairs and enrolments;
+- this program's admin: 404 on its pairs' pages, participants' own pages and HR's;
+- no page any of them can open shows a word written in the pair (shared or private);
 - every response carries a Content-Security-Policy, and Cache-Control no-store when signed in.
 """
 
@@ -25,7 +27,15 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from goals.models import CalendarFeed
-from tests.access_world import module_world, snapshot, snapshot_diff
+from tests.access_world import (
+    ALICE_PRIVATE,
+    BOB_PRIVATE,
+    SHARED,
+    body_of,
+    module_world,
+    snapshot,
+    snapshot_diff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +54,7 @@ ADMIN_SITE = "admin"  # Django's admin: staff with TOTP
 # Who gets 404 on each scope, besides the anonymous (who never gets a 200).
 OUTSIDER_404 = {PAIR, ENROLLMENT, PROGRAM, MANAGERS, HR}
 HR_404 = {PAIR, ENROLLMENT}
+ADMIN_404 = {PAIR, ENROLLMENT, HR}
 OTHER_ADMIN_404 = {PAIR, ENROLLMENT, PROGRAM, HR}
 
 
@@ -334,8 +345,15 @@ def _to_login(response) -> bool:
     )
 
 
-def _headers_problems(response, item: Walked, signed_in: bool) -> list[str]:
-    problems = []
+def _response_problems(response, item: Walked, signed_in: bool) -> list[str]:
+    """Headers every response carries, and no text of the pair in it: none of the walkers
+    (anonymous, an outsider, HR, program admins) is a member of the pair."""
+    body = body_of(response)
+    problems = [
+        f"{item.key} {item.path} shows {text}"
+        for text in (SHARED, ALICE_PRIVATE, BOB_PRIVATE)
+        if text in body
+    ]
     if "Content-Security-Policy" not in response:
         problems.append(f"{item.key} {item.path}: no Content-Security-Policy")
     if signed_in and "no-store" not in response.get("Cache-Control", ""):
@@ -358,7 +376,7 @@ def test_anonymous_gets_only_sign_in_or_404_and_changes_nothing(client, world):
     for item in walked:
         for method in ("get", "post"):
             response = getattr(client, method)(item.path, POST_DATA if method == "post" else None)
-            wrong += _headers_problems(response, item, signed_in=False)
+            wrong += _response_problems(response, item, signed_in=False)
             status = response.status_code
             if status >= 500:
                 wrong.append(f"{method.upper()} {item.key} {item.path}: {status}")
@@ -375,12 +393,10 @@ def test_anonymous_gets_only_sign_in_or_404_and_changes_nothing(client, world):
     assert snapshot_diff(before, snapshot()) == []
 
 
-def _signed_in_walk(
-    client, world, user, refused_scopes: set[str], *, every_page=False
-) -> list[str]:
-    """GET and POST every pattern of a refused scope, expecting 404 (405 for a method the view
-    refuses first), and the admin site's; with ``every_page``, GET all the others too (for the
-    headers, and no server error). Nothing may change."""
+def _signed_in_walk(client, world, user, refused_scopes: set[str], *, admin_site=False):
+    """GET every page (headers, no server error, no text of the pair); GET and POST every
+    pattern of a refused scope, expecting 404 (405 for a method the view refuses first); with
+    ``admin_site``, GET and POST the admin site's too. Nothing may change."""
     client.force_login(user)
     # The calendar settings page makes the person's feed on first sight: theirs, not a change.
     CalendarFeed.objects.get_or_create(person=user)
@@ -391,46 +407,57 @@ def _signed_in_walk(
     for item in walked:
         if item.key in ("account_logout", "admin:logout"):
             continue  # would end the session the walk goes on with
-        if not every_page and item.scope not in refused_scopes:
-            continue  # (the admin site's pages: the unrelated employee's walk covers them)
+        if item.scope == ADMIN_SITE:
+            if admin_site:
+                wrong += _admin_site_problems(client, item)
+            continue
         response = client.get(item.path)
-        wrong += _headers_problems(response, item, signed_in=True)
+        wrong += _response_problems(response, item, signed_in=True)
         if response.status_code >= 500:
             wrong.append(f"GET {item.key} {item.path}: {response.status_code}")
-        if item.scope == ADMIN_SITE and not user.is_staff:
-            # Django's admin sends non-staff to its sign-in page, which refuses them (403).
-            ok = response.status_code in (403, 404) or (
-                response.status_code == 302
-                and response["Location"].startswith(reverse("admin:login"))
-            )
-            if not ok:
-                wrong.append(f"GET {item.key} {item.path}: {response.status_code}")
-            response = client.post(item.path, POST_DATA)
-            if response.status_code not in (302, 403, 404, 405):
-                wrong.append(f"POST {item.key} {item.path}: {response.status_code}")
-            continue
         if item.scope not in refused_scopes:
             continue
         if response.status_code not in (404, 405):
             wrong.append(f"GET {item.key} {item.path}: {response.status_code}, not 404")
         response = client.post(item.path, POST_DATA)
-        wrong += _headers_problems(response, item, signed_in=True)
+        wrong += _response_problems(response, item, signed_in=True)
         if response.status_code not in (404, 405):
             wrong.append(f"POST {item.key} {item.path}: {response.status_code}, not 404")
-    diff = snapshot_diff(before, snapshot())
-    return wrong + diff
+    return wrong + snapshot_diff(before, snapshot())
+
+
+def _admin_site_problems(client, item: Walked) -> list[str]:
+    """Django's admin sends a signed-in non-staff person to its sign-in page, which refuses
+    them with 403 (tests/accounts/test_admin_login.py); never a 200."""
+    wrong = []
+    response = client.get(item.path)
+    wrong += _response_problems(response, item, signed_in=True)
+    ok = response.status_code in (403, 404) or (
+        response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    )
+    if not ok:
+        wrong.append(f"GET {item.key} {item.path}: {response.status_code}")
+    response = client.post(item.path, POST_DATA)
+    if response.status_code not in (302, 403, 404, 405):
+        wrong.append(f"POST {item.key} {item.path}: {response.status_code}")
+    return wrong
 
 
 def test_an_employee_with_no_relation_gets_404_on_every_page_not_their_own(client, world):
-    assert _signed_in_walk(client, world, world.outsider, OUTSIDER_404, every_page=True) == []
+    assert _signed_in_walk(client, world, world.outsider, OUTSIDER_404, admin_site=True) == []
 
 
-def test_hr_gets_404_on_pair_and_enrollment_pages(client, world):
+def test_hr_gets_404_on_pair_and_enrollment_pages_and_sees_no_text_of_a_pair(client, world):
     assert _signed_in_walk(client, world, world.hr, HR_404) == []
 
 
 def test_the_admin_of_another_program_gets_404_on_this_programs_pages(client, world):
     assert _signed_in_walk(client, world, world.other_admin, OTHER_ADMIN_404) == []
+
+
+def test_this_programs_admin_sees_no_text_of_a_pair_on_any_page(client, world):
+    """Program admins see that meetings and check-ins happened, never what was written."""
+    assert _signed_in_walk(client, world, world.admin, ADMIN_404) == []
 
 
 def test_the_tokens_open_their_public_pages_to_anonymous_visitors(client, world):
