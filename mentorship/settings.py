@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "django_htmx",
     "template_partials",
     "csp",
@@ -94,6 +95,8 @@ TEMPLATES = [
         },
     },
 ]
+# One field template for every form, labels and errors tied to inputs (mentorship/forms.py).
+FORM_RENDERER = "mentorship.forms.FormRenderer"
 
 # --- Database: PostgreSQL only -------------------------------------------------------------
 DATABASE_URL = env_url(

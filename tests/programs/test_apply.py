@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -168,7 +169,9 @@ def test_no_role_chosen_asks_for_one_next_to_the_role_field(participant_client, 
     response = participant_client.post(_url(cohort), {"capacity": "2"})
     assert response.status_code == 400
     body = response.content.decode()
-    assert f'id="id_apply_{cohort.pk}_role_errors"' in body
+    # The error list has the id the role fieldset's aria-describedby names (Django's "<id>_error").
+    assert f'id="id_apply_{cohort.pk}_role_error"' in body
+    assert re.search(rf'<fieldset[^>]*aria-describedby="[^"]*id_apply_{cohort.pk}_role_error', body)
     assert "Choose how you want to take part." in body
 
 

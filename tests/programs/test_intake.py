@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -182,8 +184,10 @@ def test_errors_are_shown_next_to_their_field(participant_client, mentor, progra
     body = participant_client.post(
         _url(mentor), _mentor_answers(program, capacity="9")
     ).content.decode()
-    assert 'id="id_capacity_errors"' in body
-    assert 'aria-invalid="true"' in body
+    # The error list has the id the input's aria-describedby names (Django's "<id>_error").
+    assert 'id="id_capacity_error"' in body
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="id_capacity"', body)
+    assert re.search(r'<input[^>]*aria-describedby="[^"]*id_capacity_error[^"]*"', body)
 
 
 @pytest.mark.parametrize("phase", ["running", "completed"])
