@@ -63,13 +63,9 @@ def review_inbox(user) -> QuerySet[CheckIn]:
     return (
         CheckIn.objects.filter(match__in=reviews, reviewed_at__isnull=True)
         .exclude(author=user)
-        .select_related(
-            "meeting",
-            "author",
-            "match__cohort__program",
-            "match__mentee__person",
-            "match__mentor__person",
-        )
+        # What the inbox shows: the author, the meeting, the program and cohort (the pair's
+        # two people are the author and the viewer, so they are not joined again).
+        .select_related("meeting", "author", "match__cohort__program")
         .only(
             # Figures and names only: the inbox never shows check-in text.
             "id",
@@ -85,12 +81,6 @@ def review_inbox(user) -> QuerySet[CheckIn]:
             "match__cohort__name",
             "match__cohort__program__name",
             "match__cohort__program__kind",
-            "match__mentee__person__first_name",
-            "match__mentee__person__last_name",
-            "match__mentee__person__email",
-            "match__mentor__person__first_name",
-            "match__mentor__person__last_name",
-            "match__mentor__person__email",
         )
         .order_by("submitted_at", "id")
     )
