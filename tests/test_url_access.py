@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from goals.models import CalendarFeed
@@ -487,3 +488,34 @@ def test_employees_reach_only_programs_and_cohorts_open_to_them(client, world):
     assert snapshot_diff(before, snapshot()) == []
     client.post(reverse("programs:cohort_apply", args=[world.open_cohort.slug]), apply)
     assert world.open_cohort.enrollments.filter(person=world.outsider).exists()
+
+
+# POSTs accepted without a CSRF token, and why.
+CSRF_EXEMPT = {
+    # The signed token is the credential; mail clients POST it with no form (RFC 8058).
+    "notifications:unsubscribe",
+}
+
+
+def test_every_post_needs_a_csrf_token(world):
+    """A signed-in person's browser, POSTing from another site (no CSRF token), is refused
+    on every pattern before anything is done; the two upload pages check the token in the
+    view (after the size check) and refuse too."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.hr)  # HR reaches the directory upload; the admin below
+    walked, problems = walk(world)
+    assert problems == []
+    before = snapshot()
+    wrong = []
+    for item in walked:
+        if item.key in CSRF_EXEMPT:
+            continue
+        if item.key == "programs:enroll_upload":
+            client.force_login(world.admin)
+        response = client.post(item.path, POST_DATA)
+        if response.status_code != 403:
+            wrong.append(f"POST {item.key} {item.path}: {response.status_code}")
+        if item.key == "programs:enroll_upload":
+            client.force_login(world.hr)
+    assert wrong == []
+    assert snapshot_diff(before, snapshot()) == []
