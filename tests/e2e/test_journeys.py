@@ -461,6 +461,23 @@ def test_mentee_signs_in_by_code_sets_a_goal_meets_and_her_mentor_reviews(
     assert "Check-in saved. It is sent for review." in message(page)
     page.get_by_role("heading", name="Meeting with Bob Baker").wait_for()
     page.locator("#check-in").get_by_text("Waiting for Bob's review.").wait_for()
+
+    # And she books the next one: both get the calendar invitation by email.
+    page.get_by_role("link", name="You and Bob Baker").click()
+    page.get_by_role("link", name="Schedule a meeting").click()
+    next_week = today + timedelta(days=7)
+    panel.get_by_label("Date").fill(next_week.isoformat())
+    panel.get_by_label("Time", exact=True).fill("10:00")
+    panel.get_by_label("Video link").fill("https://meet.example.com/mia-bob")
+    panel.get_by_role("button", name=re.compile("^Schedule")).click()
+    panel.get_by_text(
+        "Meeting arranged. Bob and you get an email with the calendar invitation."
+    ).wait_for()
+    when = f"{next_week:%a} {next_week.day} {next_week:%b %Y}, 10:00"  # her time zone
+    page.locator("#overview").get_by_role("link", name=when).wait_for()
+    [to_bob] = [m for m in emails_to(bob.email) if "Meeting with Mia Moreau" in m.subject]
+    assert any(name.endswith(".ics") for name, _, _ in to_bob.attachments)
+    assert any("Meeting with Bob Baker" in m.subject for m in emails_to(mia.email))
     assert page.console_errors == []
 
     # 4. Bob agrees the goal and reviews the check-in.
@@ -484,15 +501,14 @@ def test_mentee_signs_in_by_code_sets_a_goal_meets_and_her_mentor_reviews(
     mentor_check_in.get_by_text("Reviewed by you").wait_for()
     assert mentor.console_errors == []
 
-    # Mia sees the review on the meeting page, and the goal as agreed.
+    # Back on the pair page, Mia sees her goal agreed and follows the review to read it.
     page.reload()
+    goal_row = page.locator(".goal-row", has_text="Give three talks at the tech forum")
+    assert goal_row.locator(".pill").inner_text() == "Agreed"
+    page.locator("#timeline").get_by_role("link", name="Bob Baker reviewed the check-in").click()
     review = page.locator("#check-in .review")
     review.get_by_text("Reviewed by Bob Baker").wait_for()
     assert "Good topic; open with the 3 a.m. story." in review.inner_text()
-    page.get_by_role("link", name="You and Bob Baker").click()
-    goal_row = page.locator(".goal-row", has_text="Give three talks at the tech forum")
-    assert goal_row.locator(".pill").inner_text() == "Agreed"
-    page.locator("#timeline").get_by_text("Bob Baker reviewed the check-in").wait_for()
     assert Goal.objects.get().status == Goal.Status.AGREED
     assert page.console_errors == []
 
@@ -579,7 +595,9 @@ def test_hr_downloads_retention_and_participant_exports(page, directory):
     page.get_by_role("button", name="Show").click()
     page.get_by_text("Figures as of 30 Jun 2026").wait_for()
     summary_table = page.locator("table.retention-summary")
-    assert "A 2024" in summary_table.inner_text() and "C 2026" in summary_table.inner_text()
+    a_mentees = cells(summary_table.locator("tr", has_text="A 2024").first)
+    assert a_mentees[1:3] == ["Mentees", "6"]
+    assert [rate.split("(")[-1] for rate in a_mentees[3:6]] == ["5 of 6)", "3 of 6)", "2 of 6)"]
 
     # The summary, for the date chosen on the page: every figure as worked out by hand.
     name, data = download(page, "Download the summary (CSV)")
