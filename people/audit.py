@@ -59,7 +59,8 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     typed = str(credentials.get("email") or credentials.get("username") or "").strip()
     domain = typed.rpartition("@")[2].lower()[:100] if "@" in typed else ""
-    account = User.objects.filter(email__iexact=typed).first() if typed else None
+    pk = User.objects.filter(email__iexact=typed).values_list("pk", flat=True)[:1] if typed else []
+    account = User(pk=pk[0]) if pk else None  # the target is its type and id
     audit_record(
         "login_failed",
         request=request,
