@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEV := $(BIN)/python scripts/dev.py
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format migrate seed chromium clean
+.PHONY: run test install lint format migrate seed chromium clean bench-pages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ migrate: install
 
 seed: migrate
 	$(DEV) services -- $(BIN)/python manage.py seed_demo
+
+# Page latency at 50,000 employees under gunicorn and locust (about 10 minutes; not part of test).
+bench-pages: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(DEV) services -- $(BIN)/python bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) .data
