@@ -94,7 +94,8 @@ def cohort_apply(request, slug: str):
     messages.success(
         request,
         f"You applied to {cohort.name} as {enrollment.get_role_display().lower()}. The program "
-        "admin decides after applications close; meanwhile, tell them a bit about yourself.",
+        "admin decides on your application and you get an email; meanwhile, tell them a bit "
+        "about yourself.",
     )
     return redirect("programs:intake", pk=enrollment.pk)
 
