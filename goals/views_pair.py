@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from goals.access import get_pair_for_member, pair_for
+from goals.access import get_pair_for_member, member_matches, pair_for
 from goals.forms_pair import AgreementForm
 from goals.health import Health
 from goals.models import AgreementRevision, Meeting
@@ -49,12 +49,15 @@ def pair_list(request):
 @require_GET
 @login_required
 def pair(request, pk):
-    pair = get_pair_for_member(request.user, pk)
-    match = with_health_figures(
-        Match.objects.filter(pk=pair.match.pk).select_related(
-            "cohort__program", "mentee__person", "mentor__person"
-        )
-    ).get()
+    # The member's pair and its health figures in one query (outsiders: 404).
+    match = get_object_or_404(
+        with_health_figures(
+            member_matches(request.user).select_related(
+                "cohort__program", "mentee__person", "mentor__person"
+            )
+        ),
+        pk=pk,
+    )
     pair = pair_for(match, request.user)
     now = timezone.now()
     agreement = current_agreement(match)

@@ -305,6 +305,12 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     def who(user_id) -> str:
         return names.get(user_id, "Someone")
 
+    # One reverse() per kind of link, not one per item (60 items cost 60 reverses): each
+    # link is its list's URL plus the child's id, as goals/urls_*.py nest them.
+    agreement_url = reverse("goals:agreement", args=[match.pk])
+    meetings_url = reverse("goals:meeting_list", args=[match.pk])
+    goals_url = reverse("goals:goal_list", args=[match.pk])
+
     for rev in match.agreement_revisions.order_by("-number")[:limit]:
         items.append(
             TimelineItem(
@@ -315,7 +321,7 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
                     if rev.number == 1
                     else f"{who(rev.created_by_id)} revised the agreement (version {rev.number})"
                 ),
-                url=reverse("goals:agreement", args=[match.pk]),
+                url=agreement_url,
             )
         )
         if rev.is_confirmed:
@@ -324,12 +330,12 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
                     at=max(rev.mentee_confirmed_at, rev.mentor_confirmed_at),
                     kind="agreement",
                     text=f"Both confirmed version {rev.number} of the agreement",
-                    url=reverse("goals:agreement", args=[match.pk]),
+                    url=agreement_url,
                 )
             )
     meetings = match.meetings.select_related("check_in").order_by("-starts_at")[:limit]
     for meeting in meetings:
-        url = reverse("goals:meeting", args=[match.pk, meeting.pk])
+        url = f"{meetings_url}{meeting.pk}/"
         future = meeting.starts_at > now
         how = f"{meeting.get_mode_display().lower()}, {meeting.duration_minutes} min"
         if meeting.status == Meeting.Status.CANCELLED:
@@ -374,7 +380,7 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
                 at=event.at,
                 kind="goal",
                 text=_goal_event_text(event, who(event.actor_id)),
-                url=reverse("goals:goal", args=[match.pk, event.goal_id]),
+                url=f"{goals_url}{event.goal_id}/",
             )
         )
     items.sort(key=lambda item: (item.future, item.at), reverse=True)

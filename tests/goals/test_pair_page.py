@@ -153,3 +153,21 @@ def test_pair_page_query_count_does_not_grow_with_history(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         alice_client.get(url(pair))
+
+
+def test_timeline_links_are_the_pages_they_name(pair, history):
+    """The timeline builds its links from the list URLs (one reverse a kind): each must be the
+    URL that reverse() gives for its agreement, meeting or goal."""
+    from goals.selectors.pairs import pair_timeline
+
+    goal, past, upcoming = history
+    expected = {
+        "agreement": {reverse("goals:agreement", args=[pair.pk])},
+        "meeting": {reverse("goals:meeting", args=[pair.pk, m.pk]) for m in (past, upcoming)},
+        "check_in": {reverse("goals:meeting", args=[pair.pk, past.pk])},
+        "goal": {reverse("goals:goal", args=[pair.pk, goal.pk])},
+    }
+    items = pair_timeline(pair)
+    assert {item.kind for item in items} == set(expected)
+    for item in items:
+        assert item.url in expected[item.kind], item
