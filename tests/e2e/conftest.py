@@ -7,6 +7,7 @@ test-artifacts/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -61,7 +62,11 @@ def pytest_runtest_makereport(item, call):
             if page is not None and not page.is_closed():
                 ARTIFACTS.mkdir(exist_ok=True)
                 suffix = f"-{name}" if name else ""
-                page.screenshot(path=str(ARTIFACTS / f"{item.name}{suffix}.png"), full_page=True)
+                # A page that cannot be captured (its browser crashed) must not hide the failure.
+                with contextlib.suppress(Exception):
+                    page.screenshot(
+                        path=str(ARTIFACTS / f"{item.name}{suffix}.png"), full_page=True
+                    )
     return report
 
 
