@@ -76,8 +76,7 @@ def build_world() -> SimpleNamespace:
     w.admin = make_user(email="ada.admin@example.com", first_name="Ada", last_name="Admin")
     w.other_admin = make_user(email="otto.other@example.com", first_name="Otto", last_name="Other")
     w.hr = make_user(email="hana.hr@example.com", first_name="Hana", last_name="HR", is_hr=True)
-    w.staff = make_user(email="sam.staff@example.com", first_name="Sam", is_staff=True)
-    for user in (w.admin, w.other_admin, w.hr, w.staff):
+    for user in (w.admin, w.other_admin, w.hr):
         activate_totp(user)
     w.alice = make_user(email="alice@example.com", first_name="Alice", last_name="Adams")
     w.bob = make_user(email="bob@example.com", first_name="Bob", last_name="Baker")
