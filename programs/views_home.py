@@ -21,7 +21,8 @@ def home(request):
         "programs": request.user.administered_programs.order_by("name")
         if roles.is_program_admin
         else [],
-        "has_totp": has_totp(request.user),
+        # Only admin roles are asked to set up TOTP: nobody else's home needs the query.
+        "has_totp": roles.is_admin_role and has_totp(request.user),
         "home": participant_home(request.user),
     }
     return render(request, "home.html", context)
