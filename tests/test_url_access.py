@@ -420,6 +420,10 @@ def _signed_in_walk(client, world, user, refused_scopes: set[str], *, admin_site
             continue
         if response.status_code not in (404, 405):
             wrong.append(f"GET {item.key} {item.path}: {response.status_code}, not 404")
+        # htmx asks for a fragment of the same page: the same check comes first.
+        response = client.get(item.path, headers={"HX-Request": "true"})
+        if response.status_code not in (404, 405):
+            wrong.append(f"htmx GET {item.key} {item.path}: {response.status_code}, not 404")
         response = client.post(item.path, POST_DATA)
         wrong += _response_problems(response, item, signed_in=True)
         if response.status_code not in (404, 405):
