@@ -30,6 +30,7 @@ from matching.pool import (
     Weights,
 )
 from mentorship.audit import audit_record
+from mentorship.cache_versions import PARTICIPATION, bump_on_commit
 from mentorship.notifications import Due
 from mentorship.outbox import notifications_record
 from people.models import User
@@ -346,6 +347,7 @@ def matches_publish(*, cohort: Cohort, user: User) -> list[int]:
         Match.objects.filter(pk__in=drafts).update(
             status=Match.Status.ACTIVE, published_at=timezone.now(), published_by=user
         )
+        bump_on_commit(PARTICIPATION)  # an update sends no signal
         # Each member hears once the publication is committed (an outbox notice each).
         notifications_record(
             Due(MATCH_PUBLISHED, person_id, match_id)
@@ -373,6 +375,7 @@ def match_end(*, match: Match, user: User, reason: str) -> None:
     )
     if not ended:
         raise MatchingRefused("Only an active match can be ended.")
+    bump_on_commit(PARTICIPATION)  # an update sends no signal
     match.refresh_from_db()
 
 

@@ -11,3 +11,7 @@ class PeopleConfig(AppConfig):
         from people import audit
 
         audit.connect()
+        # Cached figures (retention) are invalidated when what they read changes.
+        from people import cache_invalidation
+
+        cache_invalidation.connect()

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from mentorship import csv_files
 from mentorship.audit import audit_record
+from mentorship.cache_versions import DIRECTORY, bump_on_commit
 from mentorship.csv_files import (
     CsvFileRejected,
     ImportAlreadyApplied,
@@ -818,6 +819,9 @@ def _write(plan: ImportPlan) -> None:
         EmailAddress.objects.filter(user_id__in=[u.user_id for u in movers]).exclude(
             email__iexact=F("user__email")
         ).delete()
+
+    # Bulk writes send no signals: figures cached from the directory are stale once committed.
+    bump_on_commit(DIRECTORY)
 
 
 # --- Presenting ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from mentorship.cache_versions import DIRECTORY, bump_on_commit
 from people.models import User
 
 
@@ -12,4 +13,7 @@ def leavers_deactivate(*, today=None) -> int:
     update each row once between them.
     """
     today = today or timezone.localdate()
-    return User.objects.filter(is_active=True, end_date__lte=today).update(is_active=False)
+    count = User.objects.filter(is_active=True, end_date__lte=today).update(is_active=False)
+    if count:  # no figure reads is_active, but a bulk write says so itself (no signals)
+        bump_on_commit(DIRECTORY)
+    return count

@@ -11,3 +11,7 @@ class ProgramsConfig(AppConfig):
         from programs import audit
 
         audit.connect()
+        # Cached figures (retention) are invalidated when what they read changes.
+        from programs import cache_invalidation
+
+        cache_invalidation.connect()

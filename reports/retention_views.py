@@ -30,9 +30,8 @@ from reports.retention import (
     MENTORS,
     PARTICIPANTS,
     RetentionReport,
-    load_retention_data,
-    reports_for,
 )
+from reports.retention_cache import cached_retention_reports
 from reports.retention_chart import TABLE_MONTHS, survival_chart, survival_table
 
 GROUP_LABELS = {MENTEES: "Mentees", MENTORS: "Mentors", COMPARISON: "Comparison (never matched)"}
@@ -99,8 +98,10 @@ class Scope:
 
 
 def scoped_reports(scope: Scope, as_of: date) -> list[RetentionReport]:
-    data = load_retention_data(program_ids=scope.program_ids)
-    return reports_for(data, as_of, include_all=scope.include_all)
+    """The scope's reports, from the cache until the directory or a program changes."""
+    return cached_retention_reports(
+        as_of=as_of, program_ids=scope.program_ids, include_all=scope.include_all
+    )
 
 
 def _selected(scope: Scope, reports: list[RetentionReport]) -> RetentionReport | None:

@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, bump_on_commit
+
 
 def demo_modules() -> list:
     names = [f"{app}.demo" for app in settings.PROJECT_APPS]
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             today = timezone.localdate()
             with transaction.atomic():
                 created = [module.seed(today=today, command=self) for module in modules]
+                # The demo writes in bulk (no signals): cached figures are stale once committed.
+                bump_on_commit(DIRECTORY, PARTICIPATION)
             if not any(created):
                 self.stdout.write("All demo data is already there: nothing changed.")
         for module in reversed(modules):

@@ -1,0 +1,77 @@
+"""Versioned namespaces in the cache, for figures derived from data that changes rarely.
+
+A reader keys what it computed by the current version of each namespace it depends on; a
+writer bumps the namespaces of the data it changed. Every entry computed before the change
+becomes unreachable at once, without listing or deleting keys (old entries expire by their
+own timeout), and it works across processes because the versions live in the shared cache
+(Redis).
+
+The order is what makes it correct:
+
+* A reader takes the versions *before* it reads the database, so figures stored under a
+  version never predate it.
+* A writer bumps *after* its transaction commits (``bump_on_commit``), so no reader can take
+  the new version and still see the old rows. It also bumps at once, which changes nothing
+  for correctness (the bump after commit supersedes it) but makes a change visible inside the
+  same transaction, e.g. a test wrapped in one that never commits.
+
+A version missing from the cache (never read, evicted, Redis restarted empty) starts at the
+current time in nanoseconds rather than at 1, so it never repeats a version that entries
+already in the cache were stored under.
+
+This module imports no app: the apps that own the data call ``bump_on_commit`` from their
+services (bulk writes send no signals) and from model signal receivers they connect
+themselves; the readers (reports) only call ``versions``.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from django.core.cache import cache
+from django.db import transaction
+
+# The employee directory: who is employed from when to when, department, level.
+DIRECTORY = "directory"
+# Programs, cohorts, enrolments and matches: who took part where, and from when.
+PARTICIPATION = "participation"
+
+
+def _key(namespace: str) -> str:
+    return f"data-version:{namespace}"
+
+
+def versions(*namespaces: str) -> tuple[int, ...]:
+    """The current version of each namespace (one round trip when they exist)."""
+    keys = [_key(n) for n in namespaces]
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        for key in missing:
+            cache.add(key, time.time_ns(), timeout=None)  # whoever comes first sets it
+        found.update(cache.get_many(missing))
+    return tuple(int(found[k]) for k in keys)
+
+
+def bump(*namespaces: str) -> None:
+    """Move the namespaces to a new version now."""
+    for namespace in namespaces:
+        key = _key(namespace)
+        try:
+            cache.incr(key)
+        except ValueError:  # missing: a version no entry can have been stored under
+            cache.set(key, time.time_ns(), timeout=None)
+
+
+def bump_on_commit(*namespaces: str) -> None:
+    """Bump now and again once the current transaction commits (at once outside one)."""
+    bump(*namespaces)
+    transaction.on_commit(partial(bump, *namespaces))
+
+
+def cascaded_from(origin, *models) -> bool:
+    """Whether a row is deleted because an instance of one of ``models`` is (``origin``, as
+    Django's post_delete gives it): that instance's own receiver bumps, so the thousands of
+    rows a cohort takes with it need not bump one by one."""
+    return isinstance(origin, models)
