@@ -469,6 +469,10 @@ def test_the_tokens_open_their_public_pages_to_anonymous_visitors(client, world)
     feed = client.get(reverse("goals:calendar_feed", kwargs={"token": world.feed.token}))
     assert feed.status_code == 200
     assert feed["Content-Type"].startswith("text/calendar")
+    # Whoever holds the link reads the meetings' shared details, never a private note.
+    assert SHARED in body_of(feed)
+    assert ALICE_PRIVATE not in body_of(feed)
+    assert BOB_PRIVATE not in body_of(feed)
     assert "Content-Security-Policy" in feed
     page = client.get(reverse("notifications:unsubscribe", args=[world.unsubscribe_token]))
     assert page.status_code == 200
