@@ -84,6 +84,14 @@ def build_world() -> SimpleNamespace:
     w.dave = make_user(email="dave@example.com", first_name="Dave", last_name="Dunn")
     w.erin = make_user(email="erin@example.com", first_name="Erin", last_name="Evans")
     w.outsider = make_user(email="pat.outsider@example.com", first_name="Pat", last_name="Out")
+    # Someone who has left the company: HR may erase them.
+    w.leaver = make_user(
+        email="lee.leaver@example.com",
+        first_name="Lee",
+        last_name="Leaver",
+        end_date=today - timedelta(days=30),
+        is_active=False,
+    )
 
     w.program = make_program(admins=[w.admin], name="Engineering Mentorship", slug="eng")
     w.other_program = make_program(admins=[w.other_admin], name="Sales Mentorship", slug="sales")

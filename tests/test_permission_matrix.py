@@ -109,6 +109,8 @@ MATRIX = {
     # HR's: a stored directory file, and a person's data (privacy, when installed).
     "people:import_preview":            "GET  404    404    404    404    404    200    login",
     "privacy:person":                   "GET  404    404    404    404    404    200    login",
+    "privacy:export":                   "POST 404    404    404    404    404    200    login",
+    "privacy:erase":                    "POST 404    404    404    404    404    302    login",
     # Reports scoped by a query parameter: a program or cohort outside one's scope is a 404.
     "reports:engagement?program":       "GET  404    404    404    200    404    200    login",
     "reports:retention?program":        "GET  404    404    404    200    404    200    login",
@@ -174,6 +176,8 @@ TARGETS = {
     "matching:end": {"slug": "cohort", "pk": "pair"},
     "people:import_preview": {"pk": "directory_import"},
     "privacy:person": {"pk": "alice"},
+    "privacy:export": {"pk": "alice"},
+    "privacy:erase": {"pk": "leaver"},
     "reports:engagement?program": {"?program": "program"},
     "reports:retention?program": {"?program": "program"},
     "reports:retention?cohort": {"?cohort": "cohort"},
@@ -210,6 +214,11 @@ POSTS = {
     "matching:publish": lambda w: {},
     "matching:end": lambda w: {"reason": "Asked to end."},
     "people:import_preview": lambda w: {"confirm": "1"},
+    "privacy:export": lambda w: {"export-reason": "Subject access request"},
+    "privacy:erase": lambda w: {
+        "erase-confirmation": w.leaver.employee_id,
+        "erase-reason": "Asked to be forgotten",
+    },
 }
 GENERIC_POST = {"title": "Hijacked", "name": "Hijacked", "comment": "x", "text": "x", "reason": "x"}
 
@@ -234,6 +243,7 @@ EFFECTIVE = {
     "matching:publish": "admin",
     "matching:end": "admin",
     "people:import_preview": "hr",
+    "privacy:erase": "hr",
 }
 
 
