@@ -68,6 +68,8 @@ class Fixed:
 
 # URL name (or "route:<route>" for unnamed patterns) -> (scope, {kwarg: world attribute}).
 # A world attribute gives its .slug for <slug>, its .pk for the others.
+# (Static files are public too; WhiteNoise serves them before URL resolution, so they are
+# no pattern here.)
 URLS: dict[str, tuple[str, dict]] = {
     # Health check for the load balancer: no data.
     "healthz": (PUBLIC, {}),
