@@ -311,7 +311,7 @@ def test_every_object_url_is_in_the_matrix(world):
     from tests.test_url_access import ENROLLMENT, PAIR, PROGRAM, walk
 
     walked, problems = walk(world)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     object_pages = {item.key for item in walked if item.scope in (PAIR, ENROLLMENT, PROGRAM)}
     assert sorted(object_pages - set(MATRIX)) == []
     assert set(TARGETS) == set(MATRIX)
@@ -350,7 +350,7 @@ def test_each_role_gets_what_the_matrix_says_and_refused_posts_change_nothing(cl
             if got not in (want, "405"):
                 wrong.append(f"POST {name} {path}: {got}, refused with {want} on GET")
     wrong += snapshot_diff(before, snapshot())
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
 
 
 def test_rightful_actions_answer_as_the_matrix_says_and_take_effect(client, world):
@@ -376,7 +376,7 @@ def test_rightful_actions_answer_as_the_matrix_says_and_take_effect(client, worl
                 wrong.append(f"POST {name} as {role}: {answer(response)}, the matrix says {want}")
             if effective and not changed:
                 wrong.append(f"POST {name} as {role} changed nothing: the data is not effective")
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
 
 
 def foreign_objects(w) -> None:
@@ -523,4 +523,4 @@ def test_an_object_named_under_another_parent_is_refused(client, world):
             if response.status_code not in answers:
                 wrong.append(f"{method} {path} as {user}: {response.status_code}")
     assert snapshot_diff(before, snapshot()) == []
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)

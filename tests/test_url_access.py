@@ -367,13 +367,13 @@ def _response_problems(response, item: Walked, signed_in: bool) -> list[str]:
 
 def test_every_pattern_is_classified_and_fillable(world):
     walked, problems = walk(world)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     assert len(walked) > 150  # ours, allauth's and the admin's
 
 
 def test_anonymous_gets_only_sign_in_or_404_and_changes_nothing(client, world):
     walked, problems = walk(world)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     before = snapshot()
     wrong = []
     for item in walked:
@@ -392,7 +392,7 @@ def test_anonymous_gets_only_sign_in_or_404_and_changes_nothing(client, world):
             if not (_to_login(response) or status in (404, 405)):
                 where = response.get("Location", "")
                 wrong.append(f"{method.upper()} {item.key} {item.path}: {status} {where}")
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
     assert snapshot_diff(before, snapshot()) == []
 
 
@@ -404,7 +404,7 @@ def _signed_in_walk(client, world, user, refused_scopes: set[str], *, admin_site
     # The calendar settings page makes the person's feed on first sight: theirs, not a change.
     CalendarFeed.objects.get_or_create(person=user)
     walked, problems = walk(world)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     before = snapshot()
     wrong = []
     for item in walked:
@@ -451,20 +451,24 @@ def _admin_site_problems(client, item: Walked) -> list[str]:
 
 
 def test_an_employee_with_no_relation_gets_404_on_every_page_not_their_own(client, world):
-    assert _signed_in_walk(client, world, world.outsider, OUTSIDER_404, admin_site=True) == []
+    wrong = _signed_in_walk(client, world, world.outsider, OUTSIDER_404, admin_site=True)
+    assert wrong == [], "\n".join(wrong)
 
 
 def test_hr_gets_404_on_pair_and_enrollment_pages_and_sees_no_text_of_a_pair(client, world):
-    assert _signed_in_walk(client, world, world.hr, HR_404) == []
+    wrong = _signed_in_walk(client, world, world.hr, HR_404)
+    assert wrong == [], "\n".join(wrong)
 
 
 def test_the_admin_of_another_program_gets_404_on_this_programs_pages(client, world):
-    assert _signed_in_walk(client, world, world.other_admin, OTHER_ADMIN_404) == []
+    wrong = _signed_in_walk(client, world, world.other_admin, OTHER_ADMIN_404)
+    assert wrong == [], "\n".join(wrong)
 
 
 def test_this_programs_admin_sees_no_text_of_a_pair_on_any_page(client, world):
     """Program admins see that meetings and check-ins happened, never what was written."""
-    assert _signed_in_walk(client, world, world.admin, ADMIN_404) == []
+    wrong = _signed_in_walk(client, world, world.admin, ADMIN_404)
+    assert wrong == [], "\n".join(wrong)
 
 
 def test_the_tokens_open_their_public_pages_to_anonymous_visitors(client, world):
@@ -514,7 +518,7 @@ def test_every_post_needs_a_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.hr)  # HR reaches the directory upload; the admin below
     walked, problems = walk(world)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     before = snapshot()
     wrong = []
     for item in walked:
@@ -527,5 +531,5 @@ def test_every_post_needs_a_csrf_token(world):
             wrong.append(f"POST {item.key} {item.path}: {response.status_code}")
         if item.key == "programs:enroll_upload":
             client.force_login(world.hr)
-    assert wrong == []
+    assert wrong == [], "\n".join(wrong)
     assert snapshot_diff(before, snapshot()) == []
