@@ -22,7 +22,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from goals.models import CheckIn, Goal, Meeting
+from goals.models import CheckIn, Goal, Meeting, Milestone
 from mentorship import outbox
 from tests.conftest import make_user
 from tests.e2e.conftest import sign_in
@@ -459,7 +459,7 @@ def tab_to(page, name: str, *, backwards: bool = False, limit: int = 60) -> dict
     raise AssertionError(f"{name!r} not reached with {limit} presses of Tab: {passed}")
 
 
-def test_sign_in_and_draft_a_goal_with_the_keyboard_only(page, world, alice):
+def test_sign_in_draft_a_goal_and_tick_a_milestone_with_the_keyboard_only(page, world, alice):
     page.goto("/accounts/login/")
     page.keyboard.press("Tab")
     skip = page.evaluate(FOCUSED)
@@ -499,4 +499,15 @@ def test_sign_in_and_draft_a_goal_with_the_keyboard_only(page, world, alice):
     goal = Goal.objects.get(title="Give a talk at the engineering all-hands")
     assert goal.status == Goal.Status.DRAFT
     assert (goal.baseline, goal.target) == (0, 3)
+
+    # An action in place (htmx): a milestone ticked with Space keeps the focus where it was.
+    tab_to(page, "Give 10 internal tech talks")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Give 10 internal tech talks").wait_for()
+    tab_to(page, "Write slides")
+    page.keyboard.press("Space")
+    page.get_by_text("1 of 2 done").wait_for()
+    assert Milestone.objects.get(title="Write slides").done_at is not None
+    focused = page.evaluate(FOCUSED)
+    assert focused["name"] == "Write slides" and focused["ring"], focused
     assert page.console_errors == []
