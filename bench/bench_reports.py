@@ -1,7 +1,8 @@
 """Benchmark: HR reports over a 50,000-person directory: retention and the 100,000-row export.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mentorship .venv/bin/python \
-        bench/bench_reports.py [--employees 50000] [--participants 5000] [--rows 100000]
+        bench/bench_reports.py [--employees 50000] [--participants 5000] [--rows 100000] \
+        [--skip-exports]
 
 Works in a throwaway database created next to the one DATABASE_URL names (same server, name
 suffixed ``_bench_<pid>``) and dropped at the end. It builds the directory (departments,
@@ -13,8 +14,13 @@ participant-level export has ``--rows`` rows.
 
 Each figure is measured in a fresh child process: the step runs once cold and is timed
 (pages and the retention computation: once more, warm), then once more under tracemalloc for
-the Python heap's peak. The peak RSS is the child's VmHWM from /proc (its ru_maxrss would
-include the parent's, inherited across fork and exec). Exports go through
+the Python heap's peak. The retention page is measured twice: "not cached", every run after a
+change of the data's versions (so the cached reports never serve it: what a page costs right
+after the directory or a cohort changed), and "cached", a first run that fills the cache, then
+runs that read it, with the queries a cached page still makes. The cache entries live under a
+key prefix of the run's own, deleted at the end. ``--skip-exports`` measures retention only.
+The peak RSS is the child's VmHWM from /proc (its ru_maxrss would include the parent's,
+inherited across fork and exec). Exports go through
 ``django.test.Client`` as an HR user, the streamed body consumed chunk by chunk and counted,
 never kept; they run at a tenth of ``--rows`` and at ``--rows`` so one sees memory stay flat.
 Baselines from the same run: a trivial authenticated page (home) through the same client and
@@ -75,6 +81,9 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=50_000)
     parser.add_argument("--participants", type=int, default=5_000)
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the export")
+    parser.add_argument(
+        "--skip-exports", action="store_true", help="retention only: no participant exports"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -82,8 +91,22 @@ def main() -> None:
         child(args.child)
         return
 
-    with throwaway_database() as database_url:
-        run(database_url, args)
+    # Cache entries of this run only (the versions live in the cache, the database is new).
+    os.environ["CACHE_KEY_PREFIX"] = prefix = f"bench-reports-{os.getpid()}"
+    try:
+        with throwaway_database() as database_url:
+            run(database_url, args)
+    finally:
+        drop_cache_keys(prefix)
+
+
+def drop_cache_keys(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
+    client.close()
 
 
 def configure(database_url: str) -> None:
@@ -361,6 +384,19 @@ def child(kind: str) -> None:
             rows += 1
         return {"rows": rows}
 
+    def uncached(fetch):
+        """Each run after a change of the data's versions: the cache has nothing for it."""
+
+        def run():
+            try:
+                from mentorship.cache_versions import DIRECTORY, PARTICIPATION, bump
+            except ImportError:  # before the cache existed
+                return fetch()
+            bump(DIRECTORY, PARTICIPATION)
+            return fetch()
+
+        return run
+
     def retention():
         from reports.retention import retention_reports
 
@@ -368,15 +404,19 @@ def child(kind: str) -> None:
         return {"reports": len(reports)}
 
     note = ""
-    again = kind in ("retention", "page", "home", "healthz")
+    again = kind in ("retention", "page", "cached", "home", "healthz")
     if kind == "retention":
         step = retention
-    elif kind == "page":
+    elif kind in ("page", "cached"):
         try:
-            step = page(reverse("reports:retention"))
+            fetch = page(reverse("reports:retention"))
         except NoReverseMatch:
-            step = page(reverse("reports:engagement"))
+            fetch = page(reverse("reports:engagement"))
             note = "reports:retention does not exist yet: measured reports:engagement"
+        step = uncached(fetch)
+        if kind == "cached":  # the cold run fills an empty cache, the later runs read it
+            step()
+            step = fetch
     elif kind == "home":
         step = page("/")
     elif kind == "healthz":
@@ -410,6 +450,17 @@ def child(kind: str) -> None:
     result["traced_seconds"] = time.perf_counter() - started
     result["py_peak"] = tracemalloc.get_traced_memory()[1] / 1e6
     tracemalloc.stop()
+    if kind == "cached":  # what a cached page still asks the database
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            step()
+        figures = sum("matching_match" in q["sql"] for q in queries.captured_queries)
+        note = (
+            f"cached page: {len(queries.captured_queries)} queries (session, user, scope), "
+            f"{figures} of them for the figures"
+        )
     result["note"] = note
     print("RESULT " + json.dumps(result))
 
@@ -494,11 +545,12 @@ def run(database_url: str, args) -> None:
         ("home", "baseline: home page (HR user)"),
         ("healthz", "baseline: /healthz"),
         ("retention", "retention_reports(as_of=today)"),
-        ("page", "retention page (HR)"),
+        ("page", "retention page (HR), not cached"),
+        ("cached", "retention page (HR), cached"),
     ):
         results[kind] = measure(kind)
         show(label, results[kind])
-    for size in (small, args.rows):
+    for size in () if args.skip_exports else (small, args.rows):
         if size != small:
             fillers.add(size - Enrollment.objects.count())
             analyze()
@@ -515,11 +567,15 @@ def run(database_url: str, args) -> None:
     print()
     home = results["home"]["again"]
     page = results["page"]
+    cached = results["cached"]
     print(
-        f"ratio to the home page (warm {home * 1000:.1f} ms): retention page cold "
-        f"{page['seconds'] / home:.0f}x, warm {page['again'] / home:.0f}x; "
-        f"retention_reports cold {results['retention']['seconds'] / home:.0f}x"
+        f"ratio to the home page (warm {home * 1000:.1f} ms): retention page not cached cold "
+        f"{page['seconds'] / home:.0f}x, warm {page['again'] / home:.0f}x; cached "
+        f"{cached['again'] / home:.1f}x; retention_reports cold "
+        f"{results['retention']['seconds'] / home:.0f}x"
     )
+    if args.skip_exports:
+        return
     for size in (small, args.rows):
         bare = results["bare", size]["seconds"]
         print(

@@ -15,6 +15,7 @@ from django.utils import timezone
 from matching.models import Match, MentorRequest
 from matching.services import matches_publish
 from mentorship import outbox
+from mentorship.cache_versions import bump
 from mentorship.models import Notification
 from mentorship.notifications import Due, get_kind
 from programs.models import Topic
@@ -85,7 +86,8 @@ def test_publishing_records_one_notice_per_member_in_its_transaction(
     assert sorted(rows("match_published", draft.pk).values_list("recipient_id", "period")) == (
         sorted([(draft.mentee.person_id, ""), (draft.mentor.person_id, "")])
     )
-    assert len(callbacks) == 1  # queued once committed
+    # Queued once committed (the other callback moves the cached figures' version).
+    assert len([c for c in callbacks if getattr(c, "func", None) is not bump]) == 1
     # Recording again (a retried request) adds nothing.
     assert not outbox.notify(
         "match_published", recipient_id=draft.mentee.person_id, subject_id=draft.pk
