@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from goals.models import CheckIn, Goal, Meeting, Milestone
+from matching.models import Match
 from mentorship import outbox
 from tests.conftest import make_user
 from tests.e2e.conftest import sign_in
@@ -144,6 +145,7 @@ def world(program_admin, program, running_cohort, cohort, alice, bob, hr_user):
     for _ in range(3):
         make_enrollment(cohort=cohort, role="mentor", capacity=2)
         make_enrollment(cohort=cohort, role="mentee")
+    make_enrollment(cohort=cohort, role="mentee", status="applied")  # for the admin to decide
     # Alice is also a mentee of the open cohort, with her intake to fill in.
     intake = make_enrollment(cohort=cohort, person=alice, role="mentee")
     return {
@@ -240,6 +242,7 @@ def test_mentee_pages(axe, page, world, alice):
     axe.visit("program", f"/programs/{pair.cohort.program.slug}/")
     axe.visit("intake form", f"/enrollments/{world['intake'].pk}/intake/")
     assert form_problems(page, "intake form") == 0
+    axe.visit("withdraw", f"/enrollments/{world['intake'].pk}/withdraw/")
     axe.visit("calendar feed settings", "/calendar/")
     axe.visit("email settings", "/settings/email/")
     axe.visit("404 signed in", f"/pairs/{pair.pk + 1000}/", status=404)
@@ -268,6 +271,8 @@ def test_program_admin_pages(axe, page, world, program_admin, program, running_c
     page.get_by_role("button", name="Run matching").first.click()
     page.wait_for_load_state()
     axe.check("matching board with proposals")
+    proposal = Match.objects.filter(cohort=cohort).first()
+    axe.visit("move a mentee", f"/manage/cohorts/{cohort.slug}/matching/{proposal.pk}/move/")
     axe.visit("enrol from the directory", f"/manage/cohorts/{cohort.slug}/enroll/")
     axe.visit("applications", f"/manage/cohorts/{cohort.slug}/applications/")
     enrol_file = f"/manage/cohorts/{cohort.slug}/enroll/file/"
@@ -287,6 +292,11 @@ def test_program_admin_pages(axe, page, world, program_admin, program, running_c
     assert form_problems(page, "program form") == 0
     axe.visit("topics", f"/manage/programs/{program.slug}/topics/")
     axe.visit("goal templates", f"/manage/programs/{program.slug}/goal-templates/")
+    axe.visit("new goal template", f"/manage/programs/{program.slug}/goal-templates/new/")
+    page.get_by_role("button", name="Add template").click()
+    page.locator(".errorlist").first.wait_for()
+    axe.check("new goal template with errors")
+    assert form_problems(page, "new goal template with errors") >= 1
     axe.visit("engagement (program)", f"/reports/engagement/{program.slug}/")
     assert_week_chart_has_its_table(page)
     axe.visit("retention (program admin)", f"/reports/retention/?program={program.slug}")
