@@ -20,6 +20,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -146,26 +147,33 @@ def pairs_with_health(matches: QuerySet[Match], *, today: date | None = None) ->
 _RANK = {s.rank: s for s in Health}
 
 # The rules of goals.health.pair_health over one row of figures per pair (the CTE "f", computed
-# once a pair: PostgreSQL would otherwise evaluate each subquery again at every reference).
+# once a pair: PostgreSQL would otherwise evaluate each subquery again at every reference). What
+# waits on a pair only matters to pairs that are on track by their meetings, so it is looked up
+# for those alone (the CTE "w", which reads "d").
 _HEALTH_SQL = """
-WITH f (id, hs_cadence, hs_since, hs_next, hs_waits) AS MATERIALIZED ({figures}),
-d AS (
-    SELECT id, hs_cadence AS cadence, hs_next AS next_on, hs_waits IS NOT NULL AS waits,
-           hs_next - hs_since AS gap, GREATEST(0, %s::date - hs_since) AS days
-    FROM f
-),
-r AS (
+WITH f (id, hs_cadence, hs_since, hs_next) AS MATERIALIZED ({figures}),
+d AS MATERIALIZED (
     SELECT id, days, CASE
         WHEN next_on IS NOT NULL AND gap > 2 * cadence THEN {overdue}
         WHEN next_on IS NULL AND days > 2 * cadence THEN {inactive}
         WHEN next_on IS NULL AND days > cadence THEN {overdue}
         WHEN next_on IS NULL AND days >= cadence - %s THEN {due}
-        WHEN waits THEN {due}
         ELSE {on_track} END AS rank
-    FROM d
+    FROM (
+        SELECT id, hs_cadence AS cadence, hs_next AS next_on, hs_next - hs_since AS gap,
+               GREATEST(0, %s::date - hs_since) AS days
+        FROM f
+    ) figures
+),
+w (id, hs_waits) AS MATERIALIZED ({waits}),
+r AS (
+    SELECT d.id, d.days,
+           CASE WHEN w.hs_waits IS NOT NULL THEN {due} ELSE d.rank END AS rank
+    FROM d LEFT JOIN w ON w.id = d.id
 )
 SELECT rank, count(*), array_agg(id ORDER BY days DESC, id) FROM r GROUP BY rank
 """
+_ON_TRACK_SO_FAR = f"SELECT id FROM d WHERE rank = {Health.ON_TRACK.rank}"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -205,8 +213,10 @@ def health_index(matches: QuerySet[Match], *, now: datetime | None = None) -> He
     # Whether anything waits on the pair: the first such row's id, else NULL. COALESCE stops at
     # the first hit, and a LIMIT 1 subquery stays an index probe per pair (an EXISTS inside OR
     # let PostgreSQL hash every meeting of the company instead).
-    missing_check_in = held.filter(starts_at__lte=now - CHECK_IN_GRACE).filter(
-        ~Exists(CheckIn.objects.filter(meeting=OuterRef("pk")))
+    missing_check_in = (
+        held.filter(starts_at__lte=now - CHECK_IN_GRACE)
+        .filter(~Exists(CheckIn.objects.filter(meeting=OuterRef("pk"))))
+        .order_by("-starts_at")  # the latest meeting is the likeliest to wait for one
     )
     waiting_review = CheckIn.objects.filter(
         match=OuterRef("pk"),
@@ -220,7 +230,8 @@ def health_index(matches: QuerySet[Match], *, now: datetime | None = None) -> He
         due_on__lt=today,
     )
     waits = Coalesce(
-        *[Subquery(q.order_by().values("pk")[:1]) for q in (missing_check_in, waiting_review)],
+        Subquery(missing_check_in.values("pk")[:1]),
+        Subquery(waiting_review.order_by().values("pk")[:1]),
         Subquery(overdue_milestone.order_by().values("pk")[:1]),
         output_field=IntegerField(),
     )
@@ -237,16 +248,24 @@ def health_index(matches: QuerySet[Match], *, now: datetime | None = None) -> He
                 Greatest(F("cohort__starts_on"), TruncDate("published_at")),
             ),
             hs_next=TruncDate(Subquery(next_at, output_field=DateTimeField())),
-            hs_waits=waits,
         )
-        .values("pk", "hs_cadence", "hs_since", "hs_next", "hs_waits")
+        .values("pk", "hs_cadence", "hs_since", "hs_next")
+    )
+    waiting = (
+        Match.objects.filter(pk__in=RawSQL(_ON_TRACK_SO_FAR, []))  # noqa: S611 (a constant)
+        .order_by()
+        .annotate(hs_waits=waits)
+        .values("pk", "hs_waits")
     )
     figures_sql, figures_params = figures.query.sql_with_params()
-    sql = _HEALTH_SQL.format(figures=figures_sql, **{s.value: s.rank for s in Health})
+    waits_sql, waits_params = waiting.query.sql_with_params()
+    sql = _HEALTH_SQL.format(
+        figures=figures_sql, waits=waits_sql, **{s.value: s.rank for s in Health}
+    )
     counts = dict.fromkeys(Health, 0)
     ids: dict[Health, list[int]] = {s: [] for s in Health}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*figures_params, today, DUE_SOON_DAYS])
+        cursor.execute(sql, [*figures_params, DUE_SOON_DAYS, today, *waits_params])
         for rank, n, pks in cursor.fetchall():
             counts[_RANK[rank]] = n
             ids[_RANK[rank]] = list(pks)
