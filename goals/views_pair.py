@@ -54,7 +54,8 @@ def pair(request, pk):
         with_health_figures(
             member_matches(request.user).select_related(
                 "cohort__program", "mentee__person", "mentor__person"
-            )
+            ),
+            health_only=True,
         ),
         pk=pk,
     )

@@ -45,10 +45,14 @@ def _count(queryset: QuerySet, *, by: str = "match") -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def with_health_figures(matches: QuerySet[Match], *, now: datetime | None = None) -> QuerySet:
+def with_health_figures(
+    matches: QuerySet[Match], *, now: datetime | None = None, health_only: bool = False
+) -> QuerySet:
     """Annotate pairs with what their health and the admins' figures are derived from.
 
     Figures only: dates, counts, ratings. Nothing here carries text of the pair's.
+    ``health_only``: just what ``health_of`` reads (and the last and next meeting), for a page
+    that shows no other figure: each figure is a subquery to build, compile and run.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -58,46 +62,50 @@ def with_health_figures(matches: QuerySet[Match], *, now: datetime | None = None
         mentee_confirmed_at__isnull=False,
         mentor_confirmed_at__isnull=False,
     ).order_by("-number")
-    return matches.annotate(
-        agreed_cadence=Subquery(confirmed.values("cadence_days")[:1]),
-        last_met_at=Subquery(
+    figures = {
+        "agreed_cadence": Subquery(confirmed.values("cadence_days")[:1]),
+        "last_met_at": Subquery(
             held.filter(match=OuterRef("pk")).order_by("-starts_at").values("starts_at")[:1]
         ),
-        next_meeting_at=Subquery(
+        "next_meeting_at": Subquery(
             Meeting.objects.filter(
                 match=OuterRef("pk"), status=Meeting.Status.SCHEDULED, starts_at__gt=now
             )
             .order_by("starts_at")
             .values("starts_at")[:1]
         ),
-        meetings_held=_count(held),
-        missing_check_ins=_count(
+        "missing_check_ins": _count(
             held.filter(starts_at__lte=now - CHECK_IN_GRACE, check_in__isnull=True)
         ),
-        check_ins_written=_count(CheckIn.objects.all()),
-        check_ins_reviewed=_count(CheckIn.objects.filter(reviewed_at__isnull=False)),
-        waiting_reviews=_count(
+        "waiting_reviews": _count(
             CheckIn.objects.filter(
                 reviewed_at__isnull=True,
                 submitted_at__lte=now - timedelta(days=REVIEW_WAIT_DAYS),
             )
         ),
-        mean_usefulness=Subquery(
-            CheckIn.objects.filter(match=OuterRef("pk"))
-            .order_by()
-            .values("match")
-            .annotate(mean=Avg("usefulness"))
-            .values("mean")
-        ),
-        goals_agreed=_count(Goal.objects.filter(status__in=Goal.COUNTED)),
-        goals_achieved=_count(Goal.objects.filter(status=Goal.Status.ACHIEVED)),
-        overdue_milestones=_count(
+        "overdue_milestones": _count(
             Milestone.objects.filter(
                 goal__status=Goal.Status.AGREED, done_at__isnull=True, due_on__lt=today
             ),
             by="goal__match",
         ),
-    )
+    }
+    if not health_only:
+        figures.update(
+            meetings_held=_count(held),
+            check_ins_written=_count(CheckIn.objects.all()),
+            check_ins_reviewed=_count(CheckIn.objects.filter(reviewed_at__isnull=False)),
+            mean_usefulness=Subquery(
+                CheckIn.objects.filter(match=OuterRef("pk"))
+                .order_by()
+                .values("match")
+                .annotate(mean=Avg("usefulness"))
+                .values("mean")
+            ),
+            goals_agreed=_count(Goal.objects.filter(status__in=Goal.COUNTED)),
+            goals_achieved=_count(Goal.objects.filter(status=Goal.Status.ACHIEVED)),
+        )
+    return matches.annotate(**figures)
 
 
 def _local_date(moment: datetime | None) -> date | None:
