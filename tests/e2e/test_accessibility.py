@@ -29,7 +29,7 @@ from tests.conftest import make_user
 from tests.e2e.conftest import sign_in
 from tests.goals.fixtures import make_pair
 from tests.goals.goals_factories import make_goal
-from tests.programs.fixtures import make_enrollment
+from tests.programs.fixtures import make_cohort, make_enrollment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -146,14 +146,21 @@ def world(program_admin, program, running_cohort, cohort, alice, bob, hr_user):
         make_enrollment(cohort=cohort, role="mentor", capacity=2)
         make_enrollment(cohort=cohort, role="mentee")
     make_enrollment(cohort=cohort, role="mentee", status="applied")  # for the admin to decide
-    # Alice is also a mentee of the open cohort, with her intake to fill in.
+    # Alice is also a mentee of the open cohort, with her intake to fill in, and of a cohort
+    # where mentees ask mentors (Bob among them) themselves.
     intake = make_enrollment(cohort=cohort, person=alice, role="mentee")
+    self_select = make_cohort(program=program, phase="open", matching_mode="self_select")
+    chooser = make_enrollment(cohort=self_select, person=alice, role="mentee")
+    asked = make_enrollment(cohort=self_select, person=bob, role="mentor", capacity=2)
+    make_enrollment(cohort=self_select, role="mentor", capacity=2)
     return {
         "pair": pair,
         "proposed": proposed,
         "held": held,
         "reviewed": reviewed,
         "intake": intake,
+        "chooser": chooser,
+        "asked": asked,
     }
 
 
@@ -243,6 +250,8 @@ def test_mentee_pages(axe, page, world, alice):
     axe.visit("intake form", f"/enrollments/{world['intake'].pk}/intake/")
     assert form_problems(page, "intake form") == 0
     axe.visit("withdraw", f"/enrollments/{world['intake'].pk}/withdraw/")
+    axe.visit("choose a mentor", f"/enrollments/{world['chooser'].pk}/mentor/")
+    axe.visit("my match", f"/enrollments/{pair.mentee.pk}/match/")
     axe.visit("calendar feed settings", "/calendar/")
     axe.visit("email settings", "/settings/email/")
     axe.visit("404 signed in", f"/pairs/{pair.pk + 1000}/", status=404)
@@ -257,6 +266,7 @@ def test_mentor_pages(axe, page, world, bob):
     axe.visit("pair page (mentor)", f"/pairs/{pair.pk}/")
     axe.visit("goal to decide", f"/pairs/{pair.pk}/goals/{world['proposed'].pk}/")
     axe.visit("check-in to review", f"/pairs/{pair.pk}/meetings/{world['reviewed'].pk}/")
+    axe.visit("mentoring requests", f"/enrollments/{world['asked'].pk}/requests/")
     axe.assert_clean()
 
 
