@@ -182,7 +182,8 @@ class KMCurve:
             return NotImplemented
         return (self.n, self.events, self.steps) == (other.n, other.events, other.steps)
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return hash((self.n, self.events, self.steps))
 
     def __repr__(self) -> str:
         return f"KMCurve(n={self.n}, events={self.events}, steps={len(self.steps)})"

@@ -105,6 +105,7 @@ def test_a_curve_survives_pickling_from_columns_and_from_steps():
     for curve in (from_steps, from_columns):
         again = pickle.loads(pickle.dumps(curve))  # noqa: S301 (our own bytes)
         assert isinstance(again, KMCurve) and again == curve == from_steps
+        assert hash(again) == hash(from_steps)
         assert all(type(s.days) is int and type(s.survival) is float for s in again.steps)
 
 
