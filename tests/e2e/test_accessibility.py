@@ -444,22 +444,45 @@ def assert_survival_chart_has_its_table(page) -> None:
 
 # --- The keyboard alone ----------------------------------------------------------------------
 
-# The focused element: its name as a screen reader would start to read it, and whether the
-# focus ring shows (an outline, as the stylesheet's :focus-visible draws, or a box shadow).
+# The focused element: its name as a screen reader would start to read it, and whether its
+# focus ring shows: an outline or a box shadow with a contrast of at least 3:1 against the
+# background around the element (WCAG 1.4.11).
 FOCUSED = """() => {
   const e = document.activeElement;
   const labelled = e.labels && e.labels.length ? e.labels[0].innerText : "";
   const name = (labelled || e.getAttribute("aria-label") || e.innerText || e.value || "").trim();
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const [x, y, z] = [r, g, b].map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * x + 0.7152 * y + 0.0722 * z;
+  };
+  const contrast = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  let background = [255, 255, 255];
+  for (let n = e.parentElement; n; n = n.parentElement) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || c[3] > 0) { background = c.slice(0, 3); break; }
+  }
   const style = getComputedStyle(e);
+  const parts = [];
+  if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) {
+    parts.push(rgb(style.outlineColor).slice(0, 3));
+  }
+  if (style.boxShadow !== "none") parts.push(rgb(style.boxShadow).slice(0, 3));
+  const ringContrast = Math.max(0, ...parts.map(c => contrast(c, background)));
   // A date or time input that has the focus without matching :focus has it on the browser's
   // own calendar button inside it, which the browser rings itself.
   const pickerButton = ["date", "time"].includes(e.type) && !e.matches(":focus");
-  const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
-    || style.boxShadow !== "none" || pickerButton;
   const box = e.getBoundingClientRect();
-  return {tag: e.tagName.toLowerCase(), name, ring, id: e.id,
-    onScreen: box.width > 0 && box.height > 0
-    && box.right > 0 && box.bottom > 0 && box.left < innerWidth};
+  return {tag: e.tagName.toLowerCase(), name, ring: ringContrast >= 3 || pickerButton,
+    ringContrast: Math.round(ringContrast * 100) / 100,
+    onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0
+      && box.left < innerWidth};
 }"""
 
 
@@ -483,7 +506,7 @@ def test_sign_in_draft_a_goal_and_tick_a_milestone_with_the_keyboard_only(page, 
     page.goto("/accounts/login/")
     page.keyboard.press("Tab")
     skip = page.evaluate(FOCUSED)
-    assert skip["name"] == "Skip to content" and skip["ring"] and skip["onScreen"]
+    assert skip["name"] == "Skip to content" and skip["ring"] and skip["onScreen"], skip
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     tab_to(page, "Email")
