@@ -22,6 +22,9 @@ install: $(STAMP)
 # axe-core, the accessibility checker the browser tests inject (package.json; tests only).
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "Installing Debian's npm for the accessibility tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
