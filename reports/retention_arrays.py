@@ -53,15 +53,16 @@ from reports.retention import (
 NEVER = 1 << 40
 
 
-def day(value: date | None) -> int:
-    return NEVER if value is None else value.toordinal()
-
-
 def _codes(values: Iterable) -> tuple[np.ndarray, tuple]:
     """Small integer codes for ``values`` and the distinct values, in order of appearance."""
-    index: dict = {}
-    codes = [index.setdefault(v, len(index)) for v in values]
-    return np.array(codes, dtype=np.int64), tuple(index)
+    values = list(values)
+    distinct = tuple(dict.fromkeys(values))
+    code = {v: i for i, v in enumerate(distinct)}
+    return np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=len(values)), distinct
+
+
+def _days(values: Iterable[date | None]) -> np.ndarray:
+    return np.array([NEVER if v is None else v.toordinal() for v in values], dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,13 +82,16 @@ class PeopleTable:
         cls, rows: Iterable[tuple[int, date | None, date | None, str, int | None]]
     ) -> PeopleTable:
         """From (id, hire_date, end_date, department, level) rows; an id seen twice is kept once."""
-        unique = sorted({r[0]: r for r in rows}.values(), key=lambda r: r[0])
-        department, departments = _codes(r[3] or "" for r in unique)
-        level, levels = _codes(r[4] for r in unique)
+        by_id = {r[0]: r for r in rows}
+        ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
+        order = np.argsort(ids, kind="stable")
+        unique = list(map(list(by_id.values()).__getitem__, order.tolist()))
+        department, departments = _codes([r[3] or "" for r in unique])
+        level, levels = _codes([r[4] for r in unique])
         return cls(
-            ids=np.array([r[0] for r in unique], dtype=np.int64),
-            hire=np.array([day(r[1]) for r in unique], dtype=np.int64),
-            end=np.array([day(r[2]) for r in unique], dtype=np.int64),
+            ids=ids[order],
+            hire=_days([r[1] for r in unique]),
+            end=_days([r[2] for r in unique]),
             department=department,
             level=level,
             departments=departments,
