@@ -431,19 +431,23 @@ def child(kind: str) -> None:
         raise SystemExit(f"unknown step {kind}")
 
     rss_before = rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     out = step()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rss_after = rss_mb()
-    result = {"seconds": seconds, "rss_before": rss_before, "rss_peak": rss_after, **out}
+    result = {
+        "seconds": seconds, "cpu": cpu, "rss_before": rss_before, "rss_peak": rss_after, **out,
+    }  # fmt: skip
     if again:  # warm: the median of a few more runs (trivial pages: many)
-        repeats = 30 if kind in ("home", "healthz") else 1
-        times = []
+        repeats = 30 if kind in ("home", "healthz") else 3
+        times, cpus = [], []
         for _ in range(repeats):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             step()
             times.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
         result["again"] = statistics.median(times)
+        result["again_cpu"] = statistics.median(cpus)
     tracemalloc.start()
     started = time.perf_counter()
     step()
@@ -476,7 +480,7 @@ def measure(kind: str) -> dict:
 
 
 HEADER = (
-    f"{'step':<44} {'rows':>8} {'MB out':>7} {'cold s':>7} {'warm s':>7} "
+    f"{'step':<44} {'rows':>8} {'MB out':>7} {'cold s':>7} {'warm s':>7} {'cpu c/w':>11} "
     f"{'py peak MB':>10} {'rss MB':>7} {'+rss MB':>7}"
 )
 
@@ -485,9 +489,10 @@ def show(label: str, r: dict) -> None:
     rows = f"{r['rows']:,}" if "rows" in r else ""
     size = f"{r['bytes'] / 1e6:.2f}" if "bytes" in r else ""
     again = f"{r['again']:.3f}" if "again" in r else ""
+    cpu = f"{r['cpu']:.3f}" + (f"/{r['again_cpu']:.3f}" if "again_cpu" in r else "")
     print(
-        f"{label:<44} {rows:>8} {size:>7} {r['seconds']:7.3f} {again:>7} {r['py_peak']:10.1f} "
-        f"{r['rss_peak']:7.0f} {r['rss_peak'] - r['rss_before']:7.0f}"
+        f"{label:<44} {rows:>8} {size:>7} {r['seconds']:7.3f} {again:>7} {cpu:>11} "
+        f"{r['py_peak']:10.1f} {r['rss_peak']:7.0f} {r['rss_peak'] - r['rss_before']:7.0f}"
     )
     if r.get("note"):
         print(f"  note: {r['note']}")
@@ -536,6 +541,8 @@ def run(database_url: str, args) -> None:
         f"{check_ins:,} check-ins; as of {today}"
     )
     print("each step in its own process: cold = first run; warm = median of later runs;")
+    print("cpu c/w = this process's CPU seconds, cold / warm (not PostgreSQL's; on a shared")
+    print("machine the wall times also count waiting for a core);")
     print("py peak = tracemalloc peak of one more run; rss = the process's peak RSS (VmHWM, the")
     print("child's own ru_maxrss) after the cold run, + = its growth during the cold run")
     print()
