@@ -98,8 +98,8 @@ class Axe:
 
     def assert_clean(self) -> None:
         assert not self.problems, (
-            f"axe found serious or critical problems ({len(self.problems)}):\n"
-            + "\n".join(self.problems)
+            f"axe found {len(self.problems)} serious or critical problems on "
+            f"{len(self.checked)} pages checked:\n" + "\n".join(self.problems)
         )
         # A 404 page's own response is logged as a failed load; anything else is a bug.
         errors = [e for e in self.page.console_errors if "status of 404" not in e]
@@ -198,7 +198,6 @@ def test_pages_without_signing_in(axe, page, live_server):
     page.locator(".errorlist, [role=alert]").first.wait_for()
     axe.check("login with an error")
     axe.visit("login by code", "/accounts/login/code/")
-    axe.visit("password reset", "/accounts/password/reset/")
     token = outbox.unsubscribe_token(user.pk, "meeting_reminder")
     axe.visit("unsubscribe", f"/unsubscribe/{token}/")
     page.get_by_role("button", name="Unsubscribe").first.click()
@@ -276,7 +275,6 @@ def test_program_admin_pages(axe, page, world, program_admin, program, running_c
     axe.visit("program (manage)", f"/manage/programs/{program.slug}/")
     axe.visit("cohort dashboard", f"/manage/cohorts/{running_cohort.slug}/")
     axe.visit("cohort pairs", f"/manage/cohorts/{running_cohort.slug}/pairs/")
-    axe.visit("open cohort dashboard", f"/manage/cohorts/{cohort.slug}/")
     axe.visit("matching board", f"/manage/cohorts/{cohort.slug}/matching/")
     page.get_by_role("button", name="Run matching").first.click()
     page.wait_for_load_state()
@@ -318,7 +316,6 @@ def test_hr_pages(axe, page, world, hr_user, program, alice):
     sign_in(page, hr_user)
     axe.check("home (HR)")
     axe.visit("directory", "/directory/")
-    axe.visit("directory search", "/directory/?q=alice")
     axe.visit("directory import", "/directory/import/")
     assert form_problems(page, "directory import") == 0
     upload(page, "/directory/import/", "Directory file", b"")
@@ -336,10 +333,8 @@ def test_hr_pages(axe, page, world, hr_user, program, alice):
     page.get_by_role("button", name="Confirm and import").wait_for()
     axe.check("directory import preview")
     axe.visit("engagement overview", "/reports/engagement/")
-    axe.visit("engagement (program, HR)", f"/reports/engagement/{program.slug}/")
     axe.visit("retention", "/reports/retention/")
     axe.visit("retention with a date error", "/reports/retention/?as_of=2026-02-30")
-    axe.visit("email settings (HR)", "/settings/email/")
     axe.visit("a person's data", reverse("privacy:person", args=[alice.pk]))
     axe.assert_clean()
 
