@@ -15,9 +15,10 @@ The order is what makes it correct:
   for correctness (the bump after commit supersedes it) but makes a change visible inside the
   same transaction, e.g. a test wrapped in one that never commits.
 
-A version missing from the cache (never read, evicted, Redis restarted empty) starts at the
-current time in nanoseconds rather than at 1, so it never repeats a version that entries
-already in the cache were stored under.
+A version missing from the cache (never read, expired, evicted, Redis restarted empty) starts
+at the current time in nanoseconds rather than at 1, so it never repeats a version that entries
+still in the cache were stored under. That makes it safe for versions to expire: unused for
+``VERSION_SECONDS`` they go, instead of piling up (every test has a key space of its own).
 
 This module imports no app: the apps that own the data call ``bump_on_commit`` from their
 services (bulk writes send no signals) and from model signal receivers they connect
@@ -37,6 +38,8 @@ DIRECTORY = "directory"
 # Programs, cohorts, enrolments and matches: who took part where, and from when.
 PARTICIPATION = "participation"
 
+VERSION_SECONDS = 30 * 24 * 60 * 60
+
 
 def _key(namespace: str) -> str:
     return f"data-version:{namespace}"
@@ -49,7 +52,7 @@ def versions(*namespaces: str) -> tuple[int, ...]:
     missing = [k for k in keys if k not in found]
     if missing:
         for key in missing:
-            cache.add(key, time.time_ns(), timeout=None)  # whoever comes first sets it
+            cache.add(key, time.time_ns(), timeout=VERSION_SECONDS)  # the first one sets it
         found.update(cache.get_many(missing))
     return tuple(int(found[k]) for k in keys)
 
@@ -59,9 +62,9 @@ def bump(*namespaces: str) -> None:
     for namespace in namespaces:
         key = _key(namespace)
         try:
-            cache.incr(key)
+            cache.incr(key)  # keeps the key's expiry: a version lives 30 days from its start
         except ValueError:  # missing: a version no entry can have been stored under
-            cache.set(key, time.time_ns(), timeout=None)
+            cache.set(key, time.time_ns(), timeout=VERSION_SECONDS)
 
 
 def bump_on_commit(*namespaces: str) -> None:

@@ -13,6 +13,8 @@ from functools import partial
 from types import SimpleNamespace
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +22,7 @@ from django.urls import reverse
 
 from matching.models import Match
 from matching.services import match_end, matches_publish
-from mentorship.cache_versions import DIRECTORY, PARTICIPATION, bump, versions
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, VERSION_SECONDS, bump, versions
 from people.directory_import import COLUMNS, directory_file_preview, directory_import_apply
 from people.models import User
 from people.services import leavers_deactivate
@@ -132,6 +134,10 @@ def test_a_version_missing_from_the_cache_is_new(db):
     cache.delete_many(["data-version:directory", "data-version:participation"])
     again = stamp()
     assert again[0] > first[0] + 1 and again[1] > first[1]
+    # So a version may expire (every test's key space would otherwise stay in Redis).
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert 0 < client.ttl(cache.make_key("data-version:directory")) <= VERSION_SECONDS
+    client.close()
 
 
 # --- Every change invalidates ----------------------------------------------------------------
