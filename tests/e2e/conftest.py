@@ -74,7 +74,7 @@ def pytest_runtest_makereport(item, call):
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     errors: list[str] = []
     # A CSP violation or a script error is a bug, even when the page still looks right.
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -101,7 +101,7 @@ def new_page(request, browser, live_server):
         )
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(20_000)
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
