@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone as dj_timezone
 
 
@@ -94,6 +95,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.Index(fields=["department"], name="user_department"),
             models.Index(fields=["location"], name="user_location"),
             models.Index(fields=["end_date"], name="user_end_date"),
+            # The directory and enrolment searches match each word anywhere in these fields
+            # (icontains, which Django writes as UPPER(col) LIKE UPPER('%word%')): trigram
+            # indexes on exactly those expressions spare a scan of every employee per word.
+            GinIndex(
+                OpClass(Upper("first_name"), name="gin_trgm_ops"), name="user_first_name_trgm"
+            ),
+            GinIndex(OpClass(Upper("last_name"), name="gin_trgm_ops"), name="user_last_name_trgm"),
+            GinIndex(OpClass(Upper("email"), name="gin_trgm_ops"), name="user_email_trgm"),
         ]
 
     def __str__(self) -> str:

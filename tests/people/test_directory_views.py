@@ -47,6 +47,30 @@ def test_filters_by_department_and_location(hr_client, user_factory):
     assert response.context["locations"] == ["Berlin", "London"]
 
 
+def test_filter_menus_list_each_directory_value_once_in_order(hr_client, user_factory):
+    for department, location in [
+        ("Sales", "Paris"),
+        ("Engineering", "Berlin"),
+        ("Sales", "Berlin"),
+        ("", ""),
+        ("Ängste", "Zürich"),
+    ]:
+        user_factory(department=department, location=location)
+    user_factory(department="Operators", location="Nowhere", employee_id=None)
+    response = hr_client.get(URL)
+    departments = sorted({"Sales", "Engineering", "Ängste", response.wsgi_request.user.department})
+    departments = [d for d in departments if d]
+    # The menus are read by walking the indexes; the order is the database's, as ORDER BY.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT v FROM unnest(%s::text[]) v ORDER BY v", [departments])
+        departments = [v for (v,) in cursor.fetchall()]
+    assert response.context["departments"] == departments
+    assert "Operators" not in response.context["departments"]
+    assert "Nowhere" not in response.context["locations"]
+    assert "" not in response.context["locations"]
+    assert set(response.context["locations"]) >= {"Paris", "Berlin", "Zürich"}
+
+
 def test_status_filter_separates_employed_from_left(hr_client, user_factory):
     today = timezone.localdate()
     user_factory(first_name="Still", last_name="Here")
