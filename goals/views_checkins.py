@@ -16,7 +16,7 @@ from goals.access import get_pair_for_member
 from goals.forms_meetings import CheckInForm, PrivateNoteForm, ReviewForm
 from goals.htmx import saved_response
 from goals.models import Meeting
-from goals.selectors.meetings import review_inbox as review_inbox_rows
+from goals.selectors.meetings import review_inbox_rows
 from goals.services import checkins as checkin_services
 from goals.services.checkins import (
     CheckInRefused,
@@ -195,7 +195,7 @@ def private_note(request, pk, meeting_pk):
 @login_required
 def review_inbox(request):
     """Check-ins waiting for the person's review across their active pairs, oldest first."""
-    rows = list(review_inbox_rows(request.user))
-    context = {"rows": rows, "viewer_tz": default_time_zone(request.user)}
+    viewer_tz = default_time_zone(request.user)
+    context = {"rows": review_inbox_rows(request.user, tz_name=viewer_tz), "viewer_tz": viewer_tz}
     template = "goals/meetings/review_inbox.html"
     return render(request, f"{template}#inbox" if request.htmx else template, context)
