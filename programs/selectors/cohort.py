@@ -7,15 +7,31 @@ aggregated in SQL, related rows are joined or prefetched.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from redis.exceptions import RedisError
 
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, versions
 from people.models import User
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing
+
+logger = logging.getLogger(__name__)
 
 Role = Enrollment.Role
 Status = Enrollment.Status
@@ -226,7 +242,46 @@ def cohort_participants(*, cohort: Cohort, filters: ParticipantFilters) -> Query
     return qs.order_by("person__last_name", "person__first_name", "pk")
 
 
+# Entries are unreachable as soon as what they were read from changes; this only bounds how
+# long an unreachable one takes up memory.
+DEPARTMENTS_CACHE_SECONDS = 24 * 60 * 60
+
+
 def cohort_departments(cohort: Cohort) -> list[str]:
+    """The departments of the cohort's participants, for the dashboard's filter menu.
+
+    Reading them joins the cohort's enrolments to the directory, which PostgreSQL does by
+    scanning every employee (10-50 ms at 50,000, for a handful of names), so they are kept in
+    the cache. The key holds what they depend on: the directory's version (departments,
+    people deleted) and the participation version (enrolments saved or deleted one by one),
+    both taken before any query (``mentorship.cache_versions``), and the number and highest
+    id of the cohort's enrolments, read at once from their unique index, which change with
+    every enrolment created or deleted in bulk (ids only grow), where no signal bumps.
+    """
+    try:
+        stamp = versions(DIRECTORY, PARTICIPATION)
+    except RedisError:
+        logger.warning("cohort departments: the cache cannot be reached", exc_info=True)
+        return _cohort_departments(cohort)
+    shape = Enrollment.objects.filter(cohort=cohort).aggregate(n=Count("id"), last=Max("id"))
+    key = "cohort-departments:{}:{}:{}:{}".format(
+        cohort.pk, ".".join(map(str, stamp)), shape["n"], shape["last"]
+    )
+    try:
+        departments = cache.get(key)
+    except RedisError:
+        logger.warning("cohort departments: the cache cannot be reached", exc_info=True)
+        departments = None
+    if departments is None:
+        departments = _cohort_departments(cohort)
+        try:
+            cache.set(key, departments, timeout=DEPARTMENTS_CACHE_SECONDS)
+        except RedisError:
+            logger.warning("cohort departments: the cache cannot be reached", exc_info=True)
+    return departments
+
+
+def _cohort_departments(cohort: Cohort) -> list[str]:
     return list(
         Enrollment.objects.filter(cohort=cohort)
         .exclude(person__department="")

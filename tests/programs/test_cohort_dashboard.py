@@ -258,3 +258,36 @@ def test_wrong_method_is_refused(admin_client, cohort):
 
 def test_unknown_cohort_is_404(admin_client, cohort):
     assert admin_client.get(reverse("programs:cohort_dashboard", args=["nope"])).status_code == 404
+
+
+def test_department_menu_follows_enrolments_and_the_directory(admin_client, cohort, user_factory):
+    """The menu is cached; every way its departments change shows on the next visit."""
+    from programs.services.enrollment import NewEnrollment, enrollments_invite
+
+    def menu() -> list[str]:
+        return admin_client.get(url(cohort)).context["departments"]
+
+    sales = make_enrollment(cohort=cohort, person=user_factory(department="Sales"))
+    make_enrollment(cohort=cohort, person=user_factory(department="Finance"))
+    lawyer = user_factory(department="Legal")
+    assert menu() == ["Finance", "Sales"]
+    assert menu() == ["Finance", "Sales"]  # from the cache
+    # Enrolled in bulk (no signal): the cohort's enrolments are counted in the key.
+    enrollments_invite(
+        cohort=cohort,
+        new=[NewEnrollment(person=lawyer, role="mentee")],
+        source="directory",
+        invited_by=None,
+    )
+    assert menu() == ["Finance", "Legal", "Sales"]
+    # A person moved to another department (the directory's version).
+    sales.person.department = "Marketing"
+    sales.person.save()
+    assert menu() == ["Finance", "Legal", "Marketing"]
+    # Enrolments deleted.
+    cohort.enrollments.filter(person__department="Legal").delete()
+    assert menu() == ["Finance", "Marketing"]
+    # Someone else's cohort changes nothing here.
+    other = make_cohort(program=cohort.program, name="Other", slug="other")
+    make_enrollment(cohort=other, person=user_factory(department="Support"))
+    assert menu() == ["Finance", "Marketing"]
