@@ -46,6 +46,12 @@ def pair_list(request):
     return render(request, "goals/pair/pair_list.html", {"pairs": pairs})
 
 
+# The pair page shows the latest entries of the timeline, and the rest (up to the longer cap)
+# on asking: the recent ones are what the page is read for; each entry costs rendering.
+TIMELINE_SHORT = 20
+TIMELINE_FULL = 60
+
+
 @require_GET
 @login_required
 def pair(request, pk):
@@ -62,6 +68,9 @@ def pair(request, pk):
     pair = pair_for(match, request.user)
     now = timezone.now()
     agreement = current_agreement(match)
+    full_timeline = request.GET.get("timeline") == "all"
+    # One more than shown, to know whether there is more.
+    timeline = pair_timeline(match, limit=TIMELINE_FULL if full_timeline else TIMELINE_SHORT + 1)
     context = {
         "pair": pair,
         "health": health_of(match),
@@ -71,7 +80,9 @@ def pair(request, pk):
             and pair.writable
             and getattr(agreement, f"{_agreement_side(pair)}_confirmed_at") is None
         ),
-        "timeline": pair_timeline(match),
+        "timeline": timeline if full_timeline else timeline[:TIMELINE_SHORT],
+        "timeline_full": full_timeline,
+        "timeline_more": not full_timeline and len(timeline) > TIMELINE_SHORT,
         "goals": goals_for_pair(match, include_dropped=False),
         "upcoming": match.meetings.filter(
             status=Meeting.Status.SCHEDULED, starts_at__gt=now

@@ -171,3 +171,33 @@ def test_timeline_links_are_the_pages_they_name(pair, history):
     assert {item.kind for item in items} == set(expected)
     for item in items:
         assert item.url in expected[item.kind], item
+
+
+def test_timeline_shows_the_latest_entries_and_the_earlier_ones_on_asking(
+    alice_client, pair, alice
+):
+    """The page shows the 20 newest entries and a link to the earlier ones (up to 60)."""
+    now = timezone.now()
+    for days in range(1, 31):  # 30 meetings held, each a day apart: 30 entries
+        Meeting.objects.create(match=pair, organizer=alice, starts_at=now - timedelta(days=days))
+    response = alice_client.get(url(pair))
+    timeline = response.context["timeline"]
+    assert len(timeline) == 20
+    assert [item.at for item in timeline] == sorted((item.at for item in timeline), reverse=True)
+    assert timeline[0].at > now - timedelta(days=1, hours=1)  # the newest first
+    assert "Show earlier entries" in response.content.decode()
+
+    response = alice_client.get(url(pair) + "?timeline=all")
+    assert len(response.context["timeline"]) == 30
+    assert "Show earlier entries" not in response.content.decode()
+    partial = alice_client.get(
+        url(pair) + "?part=timeline&timeline=all", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in partial and partial.count('class="timeline-item') == 30
+    assert "?part=timeline&amp;timeline=all" in partial  # refreshes keep the whole list
+
+
+def test_short_timeline_has_no_earlier_link(alice_client, pair, history):
+    response = alice_client.get(url(pair))
+    assert len(response.context["timeline"]) < 20
+    assert "Show earlier entries" not in response.content.decode()
