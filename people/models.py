@@ -92,7 +92,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"], name="user_name_order"),
-            models.Index(fields=["department"], name="user_department"),
+            # With the id, a department's people are read from the index alone (a cohort's
+            # participants filtered by department: no visit to 7,000 rows of the table).
+            models.Index(fields=["department", "id"], name="user_department_id"),
             models.Index(fields=["location"], name="user_location"),
             models.Index(fields=["end_date"], name="user_end_date"),
             # The directory and enrolment searches match each word anywhere in these fields
