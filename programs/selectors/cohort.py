@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from mentorship.cache_versions import DIRECTORY, PARTICIPATION, versions
 from people.models import User
 from programs.models import Cohort, Enrollment, Program, Topic
-from programs.services.enrollment import intake_missing
+from programs.services.enrollment import intake_missing, with_topic_flags
 
 logger = logging.getLogger(__name__)
 
@@ -218,11 +218,7 @@ class ParticipantFilters:
 
 
 def cohort_participants(*, cohort: Cohort, filters: ParticipantFilters) -> QuerySet[Enrollment]:
-    qs = (
-        Enrollment.objects.filter(cohort=cohort)
-        .select_related("person")
-        .prefetch_related("topics_offered", "topics_sought")
-    )
+    qs = with_topic_flags(Enrollment.objects.filter(cohort=cohort)).select_related("person")
     for term in filters.q.split():
         qs = qs.filter(
             Q(person__first_name__icontains=term)
@@ -306,8 +302,8 @@ _MISSING_FOR_ADMIN = {
 
 
 def intake_missing_for_admin(enrollment: Enrollment) -> list[str]:
-    """What the participant still has to fill in, in the admin's words (uses prefetched
-    topics)."""
+    """What the participant still has to fill in, in the admin's words (uses the topic flags
+    of ``cohort_participants``)."""
     return [_MISSING_FOR_ADMIN.get(item, item) for item in intake_missing(enrollment)]
 
 

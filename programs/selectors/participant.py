@@ -18,7 +18,7 @@ from django.utils.text import get_text_list
 from people.roles import roles_for
 from programs.access import managed_programs
 from programs.models import Cohort, Enrollment, Program
-from programs.services.enrollment import intake_missing
+from programs.services.enrollment import intake_missing, with_topic_flags
 from programs.services.participation import enrollment_intake_editable
 
 PAST_STATUSES = (
@@ -56,9 +56,8 @@ def programs_open_for_application(today=None) -> list[Program]:
 def participant_enrollments(user) -> list[Enrollment]:
     """All of a person's enrollments, newest cohort first, ready for ``intake_missing``."""
     return list(
-        Enrollment.objects.filter(person=user)
+        with_topic_flags(Enrollment.objects.filter(person=user))
         .select_related("cohort__program")
-        .prefetch_related("topics_offered", "topics_sought")
         .order_by("-cohort__starts_on", "cohort__name", "pk")
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from mentorship.notifications import Due
@@ -18,13 +19,13 @@ INVITATION = "program_invitation"  # programs/notifications.py
 def intake_missing(enrollment: Enrollment) -> list[str]:
     """What the person still has to fill in, in plain words (empty when the intake is done).
 
-    Uses prefetched topics when they are there: call with
-    ``prefetch_related("topics_offered", "topics_sought")`` on lists.
+    For lists, annotate the enrolments with ``with_topic_flags`` (two EXISTS in the list's
+    own query); prefetched topics are used too when they are there.
     """
     missing = []
-    if enrollment.offers_mentoring and not enrollment.topics_offered.all():
+    if enrollment.offers_mentoring and not _has_topics(enrollment, "topics_offered"):
         missing.append("topics you can help with")
-    if enrollment.seeks_mentoring and not enrollment.topics_sought.all():
+    if enrollment.seeks_mentoring and not _has_topics(enrollment, "topics_sought"):
         missing.append("topics you want help with")
     if enrollment.seeks_mentoring and not enrollment.goals.strip():
         missing.append("what you want from the program")
@@ -35,6 +36,27 @@ def intake_missing(enrollment: Enrollment) -> list[str]:
     if not enrollment.preferred_format:
         missing.append("how you prefer to meet")
     return missing
+
+
+def with_topic_flags(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """The enrolments with whether they offer / seek any topic, as ``intake_missing`` needs:
+    two EXISTS in the same query instead of two prefetch queries and a related manager per
+    row (the topics themselves are not shown where the flags are used)."""
+    return enrollments.annotate(
+        has_topics_offered=Exists(
+            Enrollment.topics_offered.through.objects.filter(enrollment_id=OuterRef("pk"))
+        ),
+        has_topics_sought=Exists(
+            Enrollment.topics_sought.through.objects.filter(enrollment_id=OuterRef("pk"))
+        ),
+    )
+
+
+def _has_topics(enrollment: Enrollment, name: str) -> bool:
+    flag = getattr(enrollment, f"has_{name}", None)  # from with_topic_flags
+    if flag is not None:
+        return flag
+    return bool(getattr(enrollment, name).all())
 
 
 def enrollment_intake_refresh(*, enrollment: Enrollment) -> None:
