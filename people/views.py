@@ -11,6 +11,7 @@ from people.selectors import (
     DirectoryFilters,
     directory_choices,
     directory_employees,
+    on_page,
 )
 
 DIRECTORY_PAGE_SIZE = 50
@@ -20,8 +21,9 @@ DIRECTORY_PAGE_SIZE = 50
 @hr_required
 def directory(request):
     filters = DirectoryFilters.from_querydict(request.GET)
-    paginator = Paginator(directory_employees(filters=filters), DIRECTORY_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    employees = directory_employees(filters=filters)
+    page = Paginator(employees, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = on_page(employees, page)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from people.models import User
 from tests.conftest import activate_totp
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,30 @@ def test_paginates_fifty_a_page_and_keeps_filters_in_links(hr_client, user_facto
     assert "department=Finance&amp;page=2" in first.content.decode()
     second = hr_client.get(URL, {"department": "Finance", "page": 2})
     assert len(second.context["page"].object_list) == 5
+
+
+def test_each_page_holds_the_next_fifty_in_name_order(hr_client, user_factory):
+    """Pages are read by ids first (people.selectors.on_page): same people, same order."""
+    # Same last names, so the first name and then the id decide; some have left.
+    for i in range(120):
+        user_factory(
+            first_name=f"Sam{i % 7}",
+            last_name=f"Member{i % 11:02d}",
+            department="Finance",
+            end_date=date(2024, 1, 1) if i % 13 == 0 else None,
+        )
+    seen = []
+    for number in (1, 2, 3):
+        page = hr_client.get(URL, {"department": "Finance", "page": number}).context["page"]
+        assert page.number == number
+        seen += [p.pk for p in page.object_list]
+    employed = sorted(
+        (p for p in User.objects.filter(department="Finance") if p.end_date is None),
+        key=lambda p: (p.last_name, p.first_name, p.pk),
+    )
+    assert seen == [p.pk for p in employed]
+    assert len(seen) == 120 - 10
+    assert hr_client.get(URL, {"q": "nobody-has-this"}).context["page"].object_list == []
 
 
 def test_query_count_does_not_grow_with_the_directory(hr_client, user_factory):
