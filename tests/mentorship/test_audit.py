@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from mentorship.audit import audit_record, client_ip, current_request
 from mentorship.models import AuditEvent
+from tests.admin_forms import admin_form_data
 from tests.conftest import activate_totp
 
 pytestmark = pytest.mark.django_db
@@ -314,32 +315,6 @@ def test_a_wrong_then_a_right_authenticator_code(client, hr_user):
     [login] = events("login")
     assert login.actor == hr_user
     assert login.details == {"methods": ["password", "mfa"]}
-
-
-def admin_form_data(form) -> dict:
-    """What the browser would send back for an admin form as it is shown."""
-    from django.forms import MultiWidget
-
-    data = {}
-    for name, field in form.fields.items():
-        if field.disabled:
-            continue
-        value = form[name].value()
-        widget = field.widget
-        if isinstance(widget, MultiWidget):
-            parts = widget.decompress(value)
-            for i, (sub, part) in enumerate(zip(widget.widgets, parts, strict=True)):
-                data[f"{name}_{i}"] = sub.format_value(part) or ""
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        elif value is None:
-            data[name] = ""
-        else:
-            data[name] = widget.format_value(value) or ""
-    return data
 
 
 def test_role_changes_in_the_django_admin(client, user_factory):

@@ -32,6 +32,7 @@ from programs.services.programs import cohort_create, cohort_update, program_upd
 from reports.exports import write_retention_summary_csv
 from reports.retention import retention_reports
 from reports.retention_cache import cached_retention_reports
+from tests.admin_forms import admin_form_data
 from tests.conftest import activate_totp, make_user
 from tests.programs.fixtures import make_enrollment
 from tests.reports.retention_directory import (
@@ -141,32 +142,6 @@ def test_a_version_missing_from_the_cache_is_new(db):
 
 
 # --- Every change invalidates ----------------------------------------------------------------
-
-
-def admin_form_data(form) -> dict:
-    """What the browser sends back for a Django admin form as it is shown."""
-    from django.forms import MultiWidget
-
-    data = {}
-    for name, field in form.fields.items():
-        if field.disabled:
-            continue
-        value = form[name].value()
-        widget = field.widget
-        if isinstance(widget, MultiWidget):
-            parts = widget.decompress(value)
-            for i, (sub, part) in enumerate(zip(widget.widgets, parts, strict=True)):
-                data[f"{name}_{i}"] = sub.format_value(part) or ""
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        elif value is None:
-            data[name] = ""
-        else:
-            data[name] = widget.format_value(value) or ""
-    return data
 
 
 def admin_user() -> User:
