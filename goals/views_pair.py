@@ -18,7 +18,7 @@ from goals.health import Health
 from goals.models import AgreementRevision, Meeting
 from goals.selectors.goals import goals_for_pair
 from goals.selectors.pairs import (
-    health_index,
+    cohort_health_index,
     health_of,
     member_pairs,
     pair_rows,
@@ -33,7 +33,6 @@ from goals.services.agreements import (
     agreement_revise,
     current_agreement,
 )
-from matching.models import Match
 from programs.access import get_cohort_for_manager, program_manager_required
 
 
@@ -188,7 +187,7 @@ def cohort_pairs(request, slug):
     thousands); only the page shown gets its full figures and reasons.
     """
     cohort = get_cohort_for_manager(request.user, slug)
-    index = health_index(Match.objects.filter(cohort=cohort, status=Match.Status.ACTIVE))
+    index = cohort_health_index(cohort)
     counts = index.counts
     at_risk_states = [s for s in Health if s.at_risk]
     at_risk = sum(counts[s] for s in at_risk_states)

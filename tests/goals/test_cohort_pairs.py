@@ -3,10 +3,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from goals.models import CheckIn, Goal, Meeting
+from goals.models import CheckIn, Goal, Meeting, Milestone
+from goals.services.goals import goal_progress_record
+from matching.services import match_end
 from tests.goals.fixtures import make_pair
 
 SECRET = "my manager keeps taking credit"
@@ -198,3 +202,36 @@ def test_health_in_sql_agrees_with_python_on_every_rule(running_cohort):
                 assert index.ids[state] == expected
                 assert index.counts[state] == len(expected)
             assert {row.health.state for row in rows} == set(Health)
+
+
+def _due_pairs(client, cohort) -> set[int]:
+    """The pairs the (cached) index lists as due: the filter reads the index."""
+    response = client.get(url(cohort, health="due"))
+    return {row.match.pk for row in response.context["page"].object_list}
+
+
+def test_health_index_is_cached_until_the_pairs_change(admin_client, running_cohort, pairs):
+    fresh, late, _silent = pairs
+    with CaptureQueriesContext(connection) as first:
+        admin_client.get(url(running_cohort))
+    with CaptureQueriesContext(connection) as second:
+        cached = admin_client.get(url(running_cohort))
+    assert len(second) == len(first) - 1  # the index came from the cache
+    assert not any("WITH f " in q["sql"] for q in second.captured_queries)
+    assert len(cached.context["page"].object_list) == 3
+    assert fresh.pk not in _due_pairs(admin_client, running_cohort)
+
+    # A milestone overdue (a single-row write: a signal bumps) makes the pair due at once.
+    goal = fresh.goals.get()
+    milestone = Milestone.objects.create(
+        goal=goal, title="Outline", position=0, due_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert fresh.pk in _due_pairs(admin_client, running_cohort)
+    # Ticking it (a bulk update in the service, which bumps itself) puts it back on track.
+    goal_progress_record(goal=goal, user=fresh.mentee.person, milestone_ids_done=[milestone.pk])
+    assert fresh.pk not in _due_pairs(admin_client, running_cohort)
+
+    # A match ended (matching's service bumps the participation version) leaves the list.
+    match_end(match=late, user=running_cohort.program.admins.first(), reason="Moved teams")
+    counts = dict(admin_client.get(url(running_cohort)).context["counts"])
+    assert sum(counts.values()) == 2
