@@ -392,7 +392,12 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     meetings_url = reverse("goals:meeting_list", args=[match.pk])
     goals_url = reverse("goals:goal_list", args=[match.pk])
 
-    for rev in match.agreement_revisions.order_by("-number")[:limit]:
+    # Each source loads only the columns its entries print: never the text of agendas,
+    # check-ins, agreements or goal comments, which the timeline does not show.
+    revisions = match.agreement_revisions.only(
+        "match", "number", "created_by", "created_at", "mentee_confirmed_at", "mentor_confirmed_at"
+    )
+    for rev in revisions.order_by("-number")[:limit]:
         items.append(
             TimelineItem(
                 at=rev.created_at,
@@ -414,7 +419,23 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
                     url=agreement_url,
                 )
             )
-    meetings = match.meetings.select_related("check_in").order_by("-starts_at")[:limit]
+    meetings = (
+        match.meetings.select_related("check_in")
+        .only(
+            "match",
+            "starts_at",
+            "status",
+            "mode",
+            "duration_minutes",
+            "check_in__meeting",
+            "check_in__author",
+            "check_in__usefulness",
+            "check_in__submitted_at",
+            "check_in__reviewed_at",
+            "check_in__reviewed_by",
+        )
+        .order_by("-starts_at")[:limit]
+    )
     for meeting in meetings:
         url = f"{meetings_url}{meeting.pk}/"
         future = meeting.starts_at > now
@@ -453,6 +474,7 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     events = (
         GoalEvent.objects.filter(goal__match=match)
         .select_related("goal")
+        .only("at", "kind", "actor", "to_status", "data", "goal__title")
         .order_by("-at", "-id")[:limit]
     )
     for event in events:

@@ -201,3 +201,16 @@ def test_short_timeline_has_no_earlier_link(alice_client, pair, history):
     response = alice_client.get(url(pair))
     assert len(response.context["timeline"]) < 20
     assert "Show earlier entries" not in response.content.decode()
+
+
+def test_timeline_is_three_queries_and_loads_no_text(pair, history, django_assert_num_queries):
+    """One query a source, each loading only the columns its entries print (a deferred column
+    read while building an entry would be a query more)."""
+    from goals.selectors.pairs import pair_timeline
+
+    with django_assert_num_queries(3) as queries:
+        items = pair_timeline(pair)
+    assert {item.kind for item in items} == {"agreement", "meeting", "check_in", "goal"}
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    for column in ("agenda", "discussed", "next_steps", "confidentiality", "comment"):
+        assert f'."{column}"' not in sql
