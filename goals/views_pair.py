@@ -19,6 +19,7 @@ from goals.models import AgreementRevision, Meeting
 from goals.selectors.goals import goals_for_pair
 from goals.selectors.pairs import (
     cohort_health_index,
+    cohort_pair_rows,
     health_of,
     member_pairs,
     pair_rows,
@@ -205,7 +206,7 @@ def cohort_pairs(request, slug):
         state = ""
     states = at_risk_states if state == "at_risk" else [Health(state)] if state else list(Health)
     page = Paginator(index.ids_in(states), 50).get_page(request.GET.get("page"))
-    page.object_list = pair_rows(page.object_list)
+    page.object_list = cohort_pair_rows(cohort, page.object_list)
     context = {
         "cohort": cohort,
         "page": page,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from hashlib import sha256
 
 from django.core.cache import cache
 from django.db import connection
@@ -297,22 +298,7 @@ def cohort_health_index(cohort) -> HealthIndex:
     The index is the SQL of a whole cohort (1,400 pairs: 35-110 ms on the bench machine) and
     every page and filter of the pair-health list asks for it.
     """
-    # The versions before the database is read: an index never predates the version it is
-    # stored under (mentorship.cache_versions).
-    participation, activity = versions(PARTICIPATION, PAIR_ACTIVITY)
-    key = ":".join(
-        str(part)
-        for part in (
-            "pair-health",
-            cohort.pk,
-            cohort.starts_on,
-            cohort.cadence_days,
-            timezone.get_current_timezone_name(),
-            timezone.localdate(),
-            participation,
-            activity,
-        )
-    )
+    key = _health_cache_key("pair-health", cohort)
     index = cache.get(key)
     if index is None:
         index = health_index(Match.objects.filter(cohort=cohort, status=Match.Status.ACTIVE))
@@ -320,14 +306,72 @@ def cohort_health_index(cohort) -> HealthIndex:
     return index
 
 
-def pair_rows(pks: list[int], *, today: date | None = None) -> list[PairRow]:
+def _health_cache_key(kind: str, cohort, *more) -> str:
+    """A key for what is derived from the cohort's pairs, under the versions it depends on.
+
+    The versions are taken here, before the database is read: a value never predates the
+    version it is stored under (mentorship.cache_versions).
+    """
+    participation, activity = versions(PARTICIPATION, PAIR_ACTIVITY)
+    return ":".join(
+        str(part)
+        for part in (
+            kind,
+            cohort.pk,
+            cohort.starts_on,
+            cohort.cadence_days,
+            timezone.get_current_timezone_name(),
+            timezone.localdate(),
+            participation,
+            activity,
+            *more,
+        )
+    )
+
+
+# What ``with_health_figures`` annotates (all of it, not ``health_only``).
+HEALTH_FIGURES = (
+    "agreed_cadence",
+    "last_met_at",
+    "next_meeting_at",
+    "missing_check_ins",
+    "waiting_reviews",
+    "overdue_milestones",
+    "meetings_held",
+    "check_ins_written",
+    "check_ins_reviewed",
+    "mean_usefulness",
+    "goals_agreed",
+    "goals_achieved",
+)
+
+
+def cohort_pair_rows(cohort, pks: list[int], *, today: date | None = None) -> list[PairRow]:
+    """``pair_rows`` for a page of the cohort's pair-health list, its figures cached as the
+    index is (``cohort_health_index``): twelve subqueries a pair, built, compiled and run for
+    each page shown. Names are read every time (a rename bumps no version), health is derived
+    every time from the figures."""
+    key = _health_cache_key("pair-health-rows", cohort, sha256(repr(pks).encode()).hexdigest())
+    figures = cache.get(key)
+    if figures is not None:
+        return pair_rows(pks, today=today, figures=figures)
+    rows = pair_rows(pks, today=today)
+    figures = {row.match.pk: {f: getattr(row.match, f) for f in HEALTH_FIGURES} for row in rows}
+    cache.set(key, figures, timeout=HEALTH_CACHE_SECONDS)
+    return rows
+
+
+def pair_rows(
+    pks: list[int], *, today: date | None = None, figures: dict[int, dict] | None = None
+) -> list[PairRow]:
     """The pairs ``pks`` in that order, with their figures and health (a page of a list).
 
     Each row loads only what the list and ``health_of`` read: the two people's names, the
     cohort's dates and rhythm. Whole rows (the match's score breakdown and reasons as JSON,
-    every column of two people) were a third of the time of a page of 50.
+    every column of two people) were a third of the time of a page of 50. ``figures``: the
+    ``HEALTH_FIGURES`` of each pair by id, already known (cached), instead of computed.
     """
-    matches = with_health_figures(
+    matches = (
         Match.objects.filter(pk__in=pks)
         .select_related("cohort", "mentee__person", "mentor__person")
         .only(
@@ -341,7 +385,15 @@ def pair_rows(pks: list[int], *, today: date | None = None) -> list[PairRow]:
             ),
         )
     )
-    by_pk = {m.pk: m for m in matches}
+    if figures is None:
+        by_pk = {m.pk: m for m in with_health_figures(matches)}
+    else:
+        by_pk = {}
+        for match in matches:
+            if match.pk in figures:  # a pair moved away since: not on this page any more
+                for name, value in figures[match.pk].items():
+                    setattr(match, name, value)
+                by_pk[match.pk] = match
     return [
         PairRow(match=by_pk[pk], health=health_of(by_pk[pk], today=today))
         for pk in pks
