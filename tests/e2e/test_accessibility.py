@@ -542,6 +542,10 @@ def test_sign_in_draft_a_goal_and_tick_a_milestone_with_the_keyboard_only(page, 
     goal = Goal.objects.get(title="Give a talk at the engineering all-hands")
     assert goal.status == Goal.Status.DRAFT
     assert (goal.baseline, goal.target) == (0, 3)
+    # The goals list and the timeline refresh after the save: Tab on until they have, or the
+    # focus may sit on a link that the refresh then replaces.
+    page.get_by_role("link", name="Give a talk at the engineering all-hands", exact=True).wait_for()
+    page.wait_for_function(SETTLED)
 
     # An action in place (htmx): a milestone ticked with Space keeps the focus where it was.
     tab_to(page, "Give 10 internal tech talks")
