@@ -27,11 +27,15 @@ themselves; the readers (reports) only call ``versions``.
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 # The employee directory: who is employed from when to when, department, level.
 DIRECTORY = "directory"
@@ -58,13 +62,21 @@ def versions(*namespaces: str) -> tuple[int, ...]:
 
 
 def bump(*namespaces: str) -> None:
-    """Move the namespaces to a new version now."""
+    """Move the namespaces to a new version now.
+
+    A cache that cannot be reached never fails the write that bumps: the change is already in
+    the database. Entries cached before it could then outlive it until their own timeout, if
+    the same Redis comes back with its data; readers that cannot reach it compute afresh.
+    """
     for namespace in namespaces:
         key = _key(namespace)
         try:
-            cache.incr(key)  # keeps the key's expiry: a version lives 30 days from its start
-        except ValueError:  # missing: a version no entry can have been stored under
-            cache.set(key, time.time_ns(), timeout=VERSION_SECONDS)
+            try:
+                cache.incr(key)  # keeps the key's expiry: a version lives 30 days from its start
+            except ValueError:  # missing: a version no entry can have been stored under
+                cache.set(key, time.time_ns(), timeout=VERSION_SECONDS)
+        except RedisError:
+            logger.warning("cache version %s not bumped: the cache cannot be reached", namespace)
 
 
 def bump_on_commit(*namespaces: str) -> None:
