@@ -29,13 +29,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # The employee directory: who is employed from when to when, department, level.
 DIRECTORY = "directory"
@@ -90,3 +94,25 @@ def cascaded_from(origin, *models) -> bool:
     Django's post_delete gives it): that instance's own receiver bumps, so the thousands of
     rows a cohort takes with it need not bump one by one."""
     return isinstance(origin, models)
+
+
+def cached(key: Callable[[], str], compute: Callable[[], T], *, timeout: int, what: str) -> T:
+    """``compute()``, kept in the cache under ``key()`` for ``timeout`` seconds.
+
+    ``key`` is called first and should take the ``versions`` it depends on before anything
+    reads the database (see the module's note). A cache that cannot be reached only costs the
+    computation: the page still answers.
+    """
+    try:
+        cache_key = key()
+        value = cache.get(cache_key)
+    except RedisError:
+        logger.warning("%s: the cache cannot be reached, computing", what, exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(cache_key, value, timeout=timeout)
+        except RedisError:
+            logger.warning("%s: the cache cannot be reached, not stored", what, exc_info=True)
+    return value

@@ -16,17 +16,11 @@ reached the reports are computed as if nothing were cached.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.cache import cache
-from redis.exceptions import RedisError
-
-from mentorship.cache_versions import DIRECTORY, PARTICIPATION, versions
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, cached, versions
 from reports.retention import RetentionReport, retention_reports
-
-logger = logging.getLogger(__name__)
 
 # Entries are unreachable as soon as the data changes; this only bounds how long an
 # unreachable one (or one for a past as-of date nobody asks for again) takes up memory.
@@ -46,17 +40,10 @@ def cached_retention_reports(
     program_ids = None if program_ids is None else list(program_ids)
     if include_all is None:
         include_all = program_ids is None
-    try:
-        stamp = versions(DIRECTORY, PARTICIPATION)  # before any query: see the module's note
-        key = cache_key(stamp, as_of, program_ids, include_all)
-        reports = cache.get(key)
-    except RedisError:
-        logger.warning("retention: the cache cannot be reached, computing", exc_info=True)
-        return retention_reports(as_of=as_of, program_ids=program_ids, include_all=include_all)
-    if reports is None:
-        reports = retention_reports(as_of=as_of, program_ids=program_ids, include_all=include_all)
-        try:
-            cache.set(key, reports, timeout=CACHE_SECONDS)
-        except RedisError:
-            logger.warning("retention: the cache cannot be reached, not stored", exc_info=True)
-    return reports
+    return cached(
+        # The versions are taken before any query: see mentorship.cache_versions.
+        lambda: cache_key(versions(DIRECTORY, PARTICIPATION), as_of, program_ids, include_all),
+        lambda: retention_reports(as_of=as_of, program_ids=program_ids, include_all=include_all),
+        timeout=CACHE_SECONDS,
+        what="retention",
+    )

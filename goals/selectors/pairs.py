@@ -3,12 +3,10 @@ whatever the number of pairs; and the pair's timeline."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from hashlib import sha256
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -27,18 +25,15 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.urls import reverse
 from django.utils import timezone
-from redis.exceptions import RedisError
 
 from goals.cache_invalidation import PAIR_ACTIVITY
 from goals.health import DUE_SOON_DAYS, REVIEW_WAIT_DAYS, Health, HealthReport, pair_health
 from goals.models import AgreementRevision, CheckIn, Goal, GoalEvent, Meeting, Milestone
 from matching.models import Match
-from mentorship.cache_versions import PARTICIPATION, versions
+from mentorship.cache_versions import PARTICIPATION, cached, versions
 
 # A past meeting's check-in is missing once this long has passed since the meeting started.
 CHECK_IN_GRACE = timedelta(days=1)
-
-logger = logging.getLogger(__name__)
 
 
 def _count(queryset: QuerySet, *, by: str = "match") -> Coalesce:
@@ -302,25 +297,12 @@ def cohort_health_index(cohort) -> HealthIndex:
     The index is the SQL of a whole cohort (1,400 pairs: 35-110 ms on the bench machine) and
     every page and filter of the pair-health list asks for it.
     """
-    try:
-        key = _health_cache_key("pair-health", cohort)
-        index = cache.get(key)
-    except RedisError:
-        logger.warning("pair health: the cache cannot be reached, computing", exc_info=True)
-        key, index = None, None
-    if index is None:
-        index = health_index(Match.objects.filter(cohort=cohort, status=Match.Status.ACTIVE))
-        _cache_set(key, index)
-    return index
-
-
-def _cache_set(key: str | None, value) -> None:
-    if key is None:
-        return
-    try:
-        cache.set(key, value, timeout=HEALTH_CACHE_SECONDS)
-    except RedisError:
-        logger.warning("pair health: the cache cannot be reached, not stored", exc_info=True)
+    return cached(
+        lambda: _health_cache_key("pair-health", cohort),
+        lambda: health_index(Match.objects.filter(cohort=cohort, status=Match.Status.ACTIVE)),
+        timeout=HEALTH_CACHE_SECONDS,
+        what="pair health",
+    )
 
 
 def _health_cache_key(kind: str, cohort, *more) -> str:
@@ -368,18 +350,23 @@ def cohort_pair_rows(cohort, pks: list[int], *, today: date | None = None) -> li
     index is (``cohort_health_index``): twelve subqueries a pair, built, compiled and run for
     each page shown. Names are read every time (a rename bumps no version), health is derived
     every time from the figures."""
-    try:
-        key = _health_cache_key("pair-health-rows", cohort, sha256(repr(pks).encode()).hexdigest())
-        figures = cache.get(key)
-    except RedisError:
-        logger.warning("pair health: the cache cannot be reached, computing", exc_info=True)
-        key, figures = None, None
-    if figures is not None:
-        return pair_rows(pks, today=today, figures=figures)
-    rows = pair_rows(pks, today=today)
-    figures = {row.match.pk: {f: getattr(row.match, f) for f in HEALTH_FIGURES} for row in rows}
-    _cache_set(key, figures)
-    return rows
+    computed: list[PairRow] = []
+
+    def figures_of_rows() -> dict[int, dict]:
+        computed.extend(pair_rows(pks, today=today))
+        return {
+            row.match.pk: {f: getattr(row.match, f) for f in HEALTH_FIGURES} for row in computed
+        }
+
+    figures = cached(
+        lambda: _health_cache_key(
+            "pair-health-rows", cohort, sha256(repr(pks).encode()).hexdigest()
+        ),
+        figures_of_rows,
+        timeout=HEALTH_CACHE_SECONDS,
+        what="pair health rows",
+    )
+    return computed or pair_rows(pks, today=today, figures=figures)
 
 
 def pair_rows(

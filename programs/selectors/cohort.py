@@ -7,10 +7,8 @@ aggregated in SQL, related rows are joined or prefetched.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -24,14 +22,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from redis.exceptions import RedisError
 
-from mentorship.cache_versions import DIRECTORY, PARTICIPATION, versions
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, cached, versions
 from people.models import User
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing, with_topic_flags
-
-logger = logging.getLogger(__name__)
 
 Role = Enrollment.Role
 Status = Enrollment.Status
@@ -257,27 +252,20 @@ def cohort_departments(cohort: Cohort) -> list[str]:
     id of the cohort's enrolments, read at once from their unique index, which change with
     every enrolment created or deleted in bulk (ids only grow), where no signal bumps.
     """
-    try:
+
+    def key() -> str:
         stamp = versions(DIRECTORY, PARTICIPATION)
-    except RedisError:
-        logger.warning("cohort departments: the cache cannot be reached", exc_info=True)
-        return _cohort_departments(cohort)
-    shape = Enrollment.objects.filter(cohort=cohort).aggregate(n=Count("id"), last=Max("id"))
-    key = "cohort-departments:{}:{}:{}:{}".format(
-        cohort.pk, ".".join(map(str, stamp)), shape["n"], shape["last"]
+        shape = Enrollment.objects.filter(cohort=cohort).aggregate(n=Count("id"), last=Max("id"))
+        return "cohort-departments:{}:{}:{}:{}".format(
+            cohort.pk, ".".join(map(str, stamp)), shape["n"], shape["last"]
+        )
+
+    return cached(
+        key,
+        lambda: _cohort_departments(cohort),
+        timeout=DEPARTMENTS_CACHE_SECONDS,
+        what="cohort departments",
     )
-    try:
-        departments = cache.get(key)
-    except RedisError:
-        logger.warning("cohort departments: the cache cannot be reached", exc_info=True)
-        departments = None
-    if departments is None:
-        departments = _cohort_departments(cohort)
-        try:
-            cache.set(key, departments, timeout=DEPARTMENTS_CACHE_SECONDS)
-        except RedisError:
-            logger.warning("cohort departments: the cache cannot be reached", exc_info=True)
-    return departments
 
 
 def _cohort_departments(cohort: Cohort) -> list[str]:
