@@ -10,8 +10,21 @@ from mentorship import outbox
 from mentorship.models import AuditEvent, Notification, NotificationOptOut
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the app only: staff read them, nobody adds, edits or deletes one here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "kind",
@@ -29,15 +42,6 @@ class NotificationAdmin(admin.ModelAdmin):
     actions = ["retry_failed"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     change_list_template = "admin/mentorship/notification/change_list.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Last error")
     def short_error(self, obj: Notification) -> str:
@@ -77,7 +81,7 @@ class NotificationOptOutAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log, for staff only, and for reading only (the database refuses edits too).
 
     Any active staff account sees it, without needing the model's view permission: the log is
@@ -99,15 +103,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="Target")
     def target(self, obj: AuditEvent) -> str:
