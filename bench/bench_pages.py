@@ -116,6 +116,8 @@ def main() -> None:
 
 
 def configure(database_url: str) -> None:
+    # Cached figures and fragments of one database are never read for another.
+    ENV["CACHE_KEY_PREFIX"] = f"bench-pages-{urlsplit(database_url).path.lstrip('/')}"
     os.environ.update(ENV)
     os.environ["DATABASE_URL"] = database_url
     import django
@@ -426,6 +428,11 @@ def seed(args) -> str:
     )
     programs[0].admins.add(admin)
     assert User.objects.filter(email=HR_EMAIL).exists()
+    # COPY sends no signals: whatever the cache holds is of other data.
+    from goals.cache_invalidation import PAIR_ACTIVITY
+    from mentorship.cache_versions import DIRECTORY, PARTICIPATION, PEOPLE, bump
+
+    bump(DIRECTORY, PARTICIPATION, PEOPLE, PAIR_ACTIVITY)
     return (
         f"{len(people):,} employees, {len(programs)} programs, {len(cohorts)} cohorts "
         f"({COHORT_PAIRS[0]:,} pairs in the biggest), {len(pairs):,} active pairs, "

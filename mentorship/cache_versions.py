@@ -27,12 +27,14 @@ themselves; the readers (reports) only call ``versions``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
@@ -45,6 +47,9 @@ T = TypeVar("T")
 DIRECTORY = "directory"
 # Programs, cohorts, enrolments and matches: who took part where, and from when.
 PARTICIPATION = "participation"
+# What pages show of a person besides the directory's figures: names, email, title, location,
+# time zone, active or not (rendered fragments that print people hold it).
+PEOPLE = "people"
 
 VERSION_SECONDS = 30 * 24 * 60 * 60
 
@@ -116,3 +121,43 @@ def cached(key: Callable[[], str], compute: Callable[[], T], *, timeout: int, wh
         except RedisError:
             logger.warning("%s: the cache cannot be reached, not stored", what, exc_info=True)
     return value
+
+
+_code_version: str | None = None
+
+
+def code_version() -> str:
+    """A digest of this deployment's Python and template sources, computed once a process.
+
+    Rendered fragments keep it in their keys (``fragment_key``): a release that changes a
+    template or the code building its context never serves HTML the previous one rendered.
+    """
+    global _code_version
+    if _code_version is None:
+        digest = hashlib.blake2b(digest_size=8)
+        root = settings.BASE_DIR
+        folders = [root / name for name in (*settings.PROJECT_APPS, "templates")]
+        sources = sorted(
+            path
+            for folder in folders
+            for path in folder.rglob("*")
+            if path.suffix in (".py", ".html")
+        )
+        for path in sources:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+        _code_version = digest.hexdigest()
+    return _code_version
+
+
+def fragment_key(name: str, *parts: object) -> str:
+    """The cache key of a rendered HTML fragment: its name, the code version, and every input
+    the HTML depends on, in ``parts``: the ``versions`` of the data it shows (taken before the
+    database is read), the request's parameters, the viewer where the HTML differs by viewer,
+    the time zone and day where it prints dates.
+
+    A fragment never holds anything of one response alone: no CSRF token (base.html sends it
+    in an htmx header, forms with ``{% csrf_token %}`` stay outside), no messages, no nonce.
+    """
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"fragment:{name}:{code_version()}:{digest}"

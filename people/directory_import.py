@@ -43,7 +43,7 @@ from django.utils import timezone
 
 from mentorship import csv_files
 from mentorship.audit import audit_record
-from mentorship.cache_versions import DIRECTORY, bump_on_commit
+from mentorship.cache_versions import DIRECTORY, PEOPLE, bump_on_commit
 from mentorship.csv_files import (
     CsvFileRejected,
     ImportAlreadyApplied,
@@ -820,8 +820,9 @@ def _write(plan: ImportPlan) -> None:
             email__iexact=F("user__email")
         ).delete()
 
-    # Bulk writes send no signals: figures cached from the directory are stale once committed.
-    bump_on_commit(DIRECTORY)
+    # Bulk writes send no signals: figures and fragments cached from the directory are stale
+    # once committed.
+    bump_on_commit(DIRECTORY, PEOPLE)
 
 
 # --- Presenting ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from mentorship.cache_versions import DIRECTORY, bump_on_commit
+from mentorship.cache_versions import DIRECTORY, PEOPLE, bump_on_commit
 from people.models import User
 
 
@@ -14,6 +14,6 @@ def leavers_deactivate(*, today=None) -> int:
     """
     today = today or timezone.localdate()
     count = User.objects.filter(is_active=True, end_date__lte=today).update(is_active=False)
-    if count:  # no figure reads is_active, but a bulk write says so itself (no signals)
-        bump_on_commit(DIRECTORY)
+    if count:  # pages show who is active; a bulk write says so itself (no signals)
+        bump_on_commit(DIRECTORY, PEOPLE)
     return count

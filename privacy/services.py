@@ -51,6 +51,7 @@ from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
+from goals.cache_invalidation import PAIR_ACTIVITY
 from goals.models import (
     AgreementRevision,
     CalendarFeed,
@@ -64,6 +65,7 @@ from goals.models import (
 )
 from matching.models import Match, MatchRun, MentorRequest
 from mentorship.audit import audit_record
+from mentorship.cache_versions import PEOPLE, bump_on_commit
 from mentorship.models import Notification, NotificationOptOut
 from people.models import DirectoryImport, User
 from people.redaction import (
@@ -256,6 +258,9 @@ def person_erase(
         person.erased_at = now
         person.set_unusable_password()
         person.save()
+        # Their texts were blanked in bulk (no signals). Fragments that print a person key on
+        # PEOPLE; the pair pages' on PAIR_ACTIVITY. Figures (participation) are unchanged.
+        bump_on_commit(PEOPLE, PAIR_ACTIVITY)
         counts.update(_erase_admin_log(person, old_name=old_name, old_email=old_email))
 
         audit_record(
