@@ -115,6 +115,12 @@ def main() -> None:
             run(database_url, args)
 
 
+def static_root() -> str:
+    from django.conf import settings
+
+    return str(settings.STATIC_ROOT)
+
+
 def configure(database_url: str) -> None:
     # Cached figures and fragments of one database are never read for another.
     ENV["CACHE_KEY_PREFIX"] = f"bench-pages-{urlsplit(database_url).path.lstrip('/')}"
@@ -685,8 +691,12 @@ def run(database_url: str, args) -> None:
         f"{time.perf_counter() - started:.1f} s: {described}"
     )
     started = time.perf_counter()
-    call_command("collectstatic", interactive=False, verbosity=0)
-    print(f"collectstatic (manifest, compressed): {time.perf_counter() - started:.1f} s")
+    manifest = Path(static_root()) / "staticfiles.json"
+    if args.in_process and manifest.exists():
+        print("collectstatic: skipped (--in-process, the manifest exists)")
+    else:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        print(f"collectstatic (manifest, compressed): {time.perf_counter() - started:.1f} s")
     who = bench_people()
     sessions = {key: session_for(who[key]) for key in ("mentee", "mentor", "admin", "hr")}
     chosen = [p for p in pages(who) if not args.pages or p[0] in args.pages.split(",")]
