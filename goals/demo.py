@@ -34,6 +34,7 @@ from django.db.models import F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from goals.cache_invalidation import PAIR_ACTIVITY
 from goals.health import Health
 from goals.models import (
     AgreementRevision,
@@ -49,6 +50,7 @@ from goals.models import (
 from goals.selectors.pairs import health_of, with_health_figures
 from goals.services.agreements import DEFAULT_CONFIDENTIALITY
 from matching.models import Match
+from mentorship.cache_versions import bump_on_commit
 from people.demo import DEMO_ACCOUNTS
 from programs.models import Enrollment, Program
 
@@ -2554,6 +2556,8 @@ def seed(*, today: date, command) -> bool:
             if match.status == Match.Status.ENDED:
                 seeder.ended_pair(pair_for(seeder, match))
     seeder.save()
+    # Written in bulk (no signals): pair pages and health cached before are stale.
+    bump_on_commit(PAIR_ACTIVITY)
     report(command, seeder, matches, templates, demo_pair)
     return True
 

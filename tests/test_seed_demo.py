@@ -11,7 +11,8 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from mentorship.cache_versions import bump
+from goals.cache_invalidation import PAIR_ACTIVITY
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, PEOPLE, bump
 from people.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from people.models import User
 from programs.demo import ENGINEERING_SLUG as PROGRAM_SLUG
@@ -350,8 +351,11 @@ def test_programs_are_added_in_bulk_to_a_company_seeded_before_them(
     # (~20 each) and the pairs' workspaces in bulk (~25, whatever the number of pairs).
     with django_assert_max_num_queries(170), django_capture_on_commit_callbacks() as callbacks:
         output = seed()
-    # Seeding bumps the report cache's data versions on commit; it queues no email.
+    # Seeding bumps the cache's data versions on commit (every one: figures and fragments
+    # cached from other data are stale); it queues no email.
     assert [c for c in callbacks if getattr(c, "func", None) is not bump] == [], "no emails"
+    bumped = {namespace for c in callbacks for namespace in c.args}
+    assert bumped == {DIRECTORY, PARTICIPATION, PEOPLE, PAIR_ACTIVITY}
     assert "left as it is" in output and "Created the demo programs" in output
     again = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
     assert sorted(again) == sorted(first)

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from mentorship.cache_versions import DIRECTORY, PARTICIPATION, bump_on_commit
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, PEOPLE, bump_on_commit
 
 
 def demo_modules() -> list:
@@ -42,8 +42,9 @@ class Command(BaseCommand):
             today = timezone.localdate()
             with transaction.atomic():
                 created = [module.seed(today=today, command=self) for module in modules]
-                # The demo writes in bulk (no signals): cached figures are stale once committed.
-                bump_on_commit(DIRECTORY, PARTICIPATION)
+                # The demo writes in bulk (no signals): cached figures and fragments are stale
+                # once committed (goals' demo bumps the pairs' activity itself).
+                bump_on_commit(DIRECTORY, PARTICIPATION, PEOPLE)
             if not any(created):
                 self.stdout.write("All demo data is already there: nothing changed.")
         for module in reversed(modules):
