@@ -532,6 +532,7 @@ def pages(who: dict) -> list[tuple[str, str, str, str]]:
         ("cohort_pairs_p3", "cohort pairs, page 3", "admin", f"/manage/cohorts/{cohort}/pairs/"
          "?page=3"),
         ("directory", "directory search", "hr", "/directory/?q=first12"),
+        ("directory_all", "directory, unfiltered", "hr", "/directory/"),
         ("retention", "retention report page", "hr", "/reports/retention/"),
     ]  # fmt: skip
 
