@@ -14,10 +14,16 @@ from datetime import date
 from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from mentorship.audit import audit_record
+from mentorship.cache_versions import DIRECTORY, PARTICIPATION, cached, fragment_key, versions
 from people.roles import roles_for
 from programs.access import managed_programs, program_manager_required
 from programs.models import Cohort
@@ -31,8 +37,9 @@ from reports.retention import (
     PARTICIPANTS,
     RetentionReport,
 )
-from reports.retention_cache import cached_retention_reports
+from reports.retention_cache import CACHE_SECONDS, cached_retention_reports
 from reports.retention_chart import TABLE_MONTHS, survival_chart, survival_table
+from reports.templatetags.retention_format import rate_html
 
 GROUP_LABELS = {MENTEES: "Mentees", MENTORS: "Mentors", COMPARISON: "Comparison (never matched)"}
 
@@ -211,34 +218,52 @@ def _title(report: RetentionReport) -> str:
     return f"{report.program_name}: {report.cohort_name}"
 
 
-@require_GET
-@program_manager_required
-def retention_report(request):
-    """Summary of every program and cohort in scope; the selected scope in full."""
-    form = RetentionFilterForm(request.GET or None)
-    scope = Scope(request, form)
-    context = {
-        "form": form,
-        "is_hr": scope.is_hr,
-        "choices": [(slug, name) for slug, name, _ in scope.choices],
-        "selected_program": scope.program,
-        "selected_cohort": scope.cohort,
-        "horizons": HORIZONS,
-        "survival_months": TABLE_MONTHS,
-        "today": timezone.localdate(),
-    }
-    if form.is_bound and not form.is_valid():
-        return render(request, "reports/retention.html", context)
-    as_of = form.cleaned_data["as_of"] if form.is_bound else timezone.localdate()
+def _summary(sections) -> list[list[dict]]:
+    """The summary table's rows, one list per section (a <tbody>): a program (or all programs)
+    then its cohorts, three rows each (mentees, mentors, comparison), the first carrying the
+    report for its heading cell; the rate cells already rendered (no template work per cell)."""
+    tbodies = []
+    for total, cohorts in sections:
+        rows = []
+        for report in (total, *cohorts):
+            first = True
+            for name, group in report.groups.items():
+                if name == PARTICIPANTS:
+                    continue
+                cells = format_html_join(
+                    "", '<td class="num">{}</td>', ((rate_html(rate),) for rate in group.rates)
+                )
+                rows.append(
+                    {
+                        "total": report is total,
+                        "report": report if first else None,
+                        "label": capfirst(name),
+                        "headcount": group.headcount,
+                        "cells": cells,
+                    }
+                )
+                first = False
+        tbodies.append(rows)
+    return tbodies
+
+
+def _render_body(scope: Scope, as_of: date) -> str:
+    """The report below the filters: the selected scope in full and the summary table."""
     reports = scoped_reports(scope, as_of)
     selected = _selected(scope, reports)
-    context.update(
-        {
-            "as_of": as_of,
-            "sections": _summary_sections(reports),
-            "selected": selected,
-        }
-    )
+    sections = _summary_sections(reports)
+    context = {
+        "is_hr": scope.is_hr,
+        "selected_program": scope.program,
+        "horizons": HORIZONS,
+        "survival_months": TABLE_MONTHS,
+        "as_of": as_of,
+        "as_of_iso": as_of.isoformat(),
+        "page_url": reverse("reports:retention"),
+        "sections": sections,
+        "summary": _summary(sections),
+        "selected": selected,
+    }
     if selected is not None:
         context.update(
             {
@@ -251,6 +276,60 @@ def retention_report(request):
                 "by_level": _breakdown_rows(selected.by_level),
             }
         )
+    # No request: nothing of one response or one viewer (csrf token, user, messages) gets in.
+    return render_to_string("reports/_retention_body.html", context)
+
+
+def body_key(scope: Scope, as_of: date) -> str:
+    """The rendered body's cache key: the versions of the data the reports are computed from
+    (taken first, before any query), and every input the HTML depends on: the as-of day (today
+    in the active time zone by default), the scope as resolved (program ids, the all-programs
+    report, the selected program and cohort), HR or not (the summary heading), the time zone
+    and language (dates)."""
+    return fragment_key(
+        "retention-body",
+        versions(DIRECTORY, PARTICIPATION),
+        as_of.isoformat(),
+        None if scope.program_ids is None else sorted(scope.program_ids),
+        scope.include_all,
+        scope.program,
+        scope.cohort,
+        scope.is_hr,
+        timezone.get_current_timezone_name(),
+        get_language(),
+    )
+
+
+@require_GET
+@program_manager_required
+def retention_report(request):
+    """Summary of every program and cohort in scope; the selected scope in full.
+
+    The part below the filters is cached rendered until the directory or a program's
+    participation changes (the same versions as the reports it shows); the filter form and
+    everything around it is rendered per request.
+    """
+    form = RetentionFilterForm(request.GET or None)
+    scope = Scope(request, form)
+    context = {
+        "form": form,
+        "is_hr": scope.is_hr,
+        "choices": [(slug, name) for slug, name, _ in scope.choices],
+        "selected_program": scope.program,
+        "selected_cohort": scope.cohort,
+        "today": timezone.localdate(),
+    }
+    if form.is_bound and not form.is_valid():
+        return render(request, "reports/retention.html", context)
+    as_of = form.cleaned_data["as_of"] if form.is_bound else timezone.localdate()
+    context["as_of"] = as_of
+    # A SafeString, from the cache too (it pickles as one).
+    context["body"] = cached(
+        lambda: body_key(scope, as_of),
+        lambda: _render_body(scope, as_of),
+        timeout=CACHE_SECONDS,
+        what="retention page",
+    )
     return render(request, "reports/retention.html", context)
 
 

@@ -51,6 +51,14 @@ def match(cohort, mentee, mentor, status="active"):
     )  # fmt: skip
 
 
+def report_html(response) -> str:
+    """The retention page's report: what follows the filter form (cached rendered), up to the
+    end of the main element; none of it is per response (no CSRF token)."""
+    html = response.content.decode()
+    start = html.index("</form>", html.index('aria-label="Retention filters"')) + len("</form>")
+    return html[start : html.index("</main>")]
+
+
 @pytest.fixture(name="directory")
 def directory_fixture(db):
     """The directory; import ``directory_fixture`` to use the ``directory`` fixture."""
