@@ -16,7 +16,7 @@ from goals.access import get_pair_for_member
 from goals.forms_meetings import CheckInForm, PrivateNoteForm, ReviewForm
 from goals.htmx import saved_response
 from goals.models import Meeting
-from goals.selectors.meetings import review_inbox_rows
+from goals.selectors.inbox import inbox_html
 from goals.services import checkins as checkin_services
 from goals.services.checkins import (
     CheckInRefused,
@@ -194,8 +194,9 @@ def private_note(request, pk, meeting_pk):
 @require_GET
 @login_required
 def review_inbox(request):
-    """Check-ins waiting for the person's review across their active pairs, oldest first."""
+    """Check-ins waiting for the person's review across their active pairs, oldest first (the
+    rows printed and cached for the viewer in ``goals.selectors.inbox``)."""
     viewer_tz = default_time_zone(request.user)
-    context = {"rows": review_inbox_rows(request.user, tz_name=viewer_tz), "viewer_tz": viewer_tz}
+    context = {"rows": inbox_html(request.user, tz_name=viewer_tz), "viewer_tz": viewer_tz}
     template = "goals/meetings/review_inbox.html"
     return render(request, f"{template}#inbox" if request.htmx else template, context)
