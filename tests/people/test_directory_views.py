@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +19,20 @@ URL = reverse("people:directory")
 
 
 def _names(response) -> list[str]:
-    return [p.get_full_name() for p in response.context["page"].object_list]
+    """The names in the table, in order (read from the HTML: the results may come from the
+    cache, rendered by an earlier request)."""
+    rows = re.findall(r"<tr[^>]*><td><strong>(.*?)</strong>", response.content.decode())
+    return [html.unescape(name) for name in rows]
+
+
+def _ids(response) -> list[int]:
+    return [
+        int(pk) for pk in re.findall(r'href="/privacy/people/(\d+)/"', response.content.decode())
+    ]
+
+
+def _page_number(response) -> int:
+    return int(re.search(r"Employees, page (\d+) of", response.content.decode()).group(1))
 
 
 def test_hr_sees_employees_in_name_order(hr_client, user_factory):
@@ -103,10 +118,11 @@ def test_paginates_fifty_a_page_and_keeps_filters_in_links(hr_client, user_facto
     for i in range(55):
         user_factory(first_name="Sam", last_name=f"Member{i:02d}", department="Finance")
     first = hr_client.get(URL, {"department": "Finance"})
-    assert len(first.context["page"].object_list) == 50
+    assert len(_names(first)) == 50
     assert "department=Finance&amp;page=2" in first.content.decode()
     second = hr_client.get(URL, {"department": "Finance", "page": 2})
-    assert len(second.context["page"].object_list) == 5
+    assert len(_names(second)) == 5
+    assert "<strong>55</strong> people match these filters" in second.content.decode()
 
 
 def test_each_page_holds_the_next_fifty_in_name_order(hr_client, user_factory):
@@ -121,16 +137,16 @@ def test_each_page_holds_the_next_fifty_in_name_order(hr_client, user_factory):
         )
     seen = []
     for number in (1, 2, 3):
-        page = hr_client.get(URL, {"department": "Finance", "page": number}).context["page"]
-        assert page.number == number
-        seen += [p.pk for p in page.object_list]
+        response = hr_client.get(URL, {"department": "Finance", "page": number})
+        assert _page_number(response) == number
+        seen += _ids(response)
     employed = sorted(
         (p for p in User.objects.filter(department="Finance") if p.end_date is None),
         key=lambda p: (p.last_name, p.first_name, p.pk),
     )
     assert seen == [p.pk for p in employed]
     assert len(seen) == 120 - 10
-    assert hr_client.get(URL, {"q": "nobody-has-this"}).context["page"].object_list == []
+    assert _ids(hr_client.get(URL, {"q": "nobody-has-this"})) == []
 
 
 def test_query_count_does_not_grow_with_the_directory(hr_client, user_factory):
