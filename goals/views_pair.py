@@ -3,23 +3,30 @@ pairs, and the cohort's pair-health page for the people who run the program."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from goals.access import get_pair_for_member, member_matches, pair_for
+from goals.cache_invalidation import pair_namespace
 from goals.forms_pair import AgreementForm
 from goals.health import Health
 from goals.models import AgreementRevision, Meeting
 from goals.selectors.goals import goals_for_pair
 from goals.selectors.pairs import (
+    HEALTH_CACHE_SECONDS,
     cohort_health_index,
     cohort_pair_rows,
+    cohort_pairs_fragment_key,
     health_of,
     member_pairs,
     pair_rows,
@@ -34,6 +41,7 @@ from goals.services.agreements import (
     agreement_revise,
     current_agreement,
 )
+from mentorship.cache_versions import PARTICIPATION, PEOPLE, cached, fragment_key, versions
 from programs.access import get_cohort_for_manager, program_manager_required
 
 
@@ -52,23 +60,81 @@ TIMELINE_SHORT = 20
 TIMELINE_FULL = 60
 
 
+# The parts of the pair page htmx refreshes after a change (``pair-changed``) or on asking.
+PAIR_PARTS = {"timeline", "health", "overview"}
+
+
 @require_GET
 @login_required
 def pair(request, pk):
+    """The pair page, its content cached as rendered HTML for each viewer.
+
+    Keyed by the pair's own activity version (``pair_namespace``: its meetings, check-ins and
+    reviews, agreement, goals, milestones, goal history), the participation version (a match
+    ended, a cohort or program renamed), the people version (names, titles, emails), the
+    viewer (each member sees their own side), the time zone and day (dates, days since the
+    last meeting) and a minute of the clock, as cached pair health is (a meeting's start
+    passing, a check-in waiting its third day). Membership is checked on every request.
+    """
+    user = request.user
+    full_timeline = request.GET.get("timeline") == "all"
+    part = request.GET.get("part") if request.htmx else None
+    if part not in PAIR_PARTS:
+        part = None
+
+    def key() -> str:
+        stamp = versions(PARTICIPATION, PEOPLE, pair_namespace(pk))  # before the database
+        # Outsiders: 404, whether or not a member's page is cached.
+        found = (
+            member_matches(user)
+            .filter(pk=pk)
+            .values_list("status", "cohort__starts_on", "cohort__cadence_days")
+        )
+        if not found:
+            raise Http404
+        return fragment_key(
+            "pair-page",
+            stamp,
+            pk,
+            user.pk,
+            *found[0],
+            timezone.get_current_timezone_name(),
+            timezone.localdate(),
+            int(time.time() // HEALTH_CACHE_SECONDS),
+            full_timeline,
+            part,
+        )
+
+    page = cached(
+        key,
+        lambda: _pair_page(user, pk, full_timeline=full_timeline, part=part),
+        timeout=HEALTH_CACHE_SECONDS,
+        what="pair page",
+    )
+    if part:
+        return HttpResponse(page["body"])
+    return render(
+        request,
+        "goals/pair/pair.html",
+        {"other_name": page["other_name"], "body": mark_safe(page["body"])},  # noqa: S308
+    )
+
+
+def _pair_page(user, pk, *, full_timeline: bool, part: str | None) -> dict:
+    """The pair page's content (or one of its parts) rendered, and the other member's name."""
     # The member's pair and its health figures in one query (outsiders: 404).
     match = get_object_or_404(
         with_health_figures(
-            member_matches(request.user).select_related(
+            member_matches(user).select_related(
                 "cohort__program", "mentee__person", "mentor__person"
             ),
             health_only=True,
         ),
         pk=pk,
     )
-    pair = pair_for(match, request.user)
+    pair = pair_for(match, user)
     now = timezone.now()
     agreement = current_agreement(match)
-    full_timeline = request.GET.get("timeline") == "all"
     # One more than shown, to know whether there is more.
     timeline = pair_timeline(match, limit=TIMELINE_FULL if full_timeline else TIMELINE_SHORT + 1)
     context = {
@@ -87,12 +153,14 @@ def pair(request, pk):
         "upcoming": match.meetings.filter(
             status=Meeting.Status.SCHEDULED, starts_at__gt=now
         ).order_by("starts_at")[:3],
-        "viewer_tz": request.user.timezone or None,
     }
-    template = "goals/pair/pair.html"
-    if request.htmx and request.GET.get("part") in {"timeline", "health", "overview"}:
-        template += "#" + request.GET["part"]
-    return render(request, template, context)
+    template = "goals/pair/_pair_body.html"
+    if part:
+        template += "#" + part
+    return {
+        "other_name": pair.other.person.get_full_name(),
+        "body": str(render_to_string(template, context)),
+    }
 
 
 def _agreement_side(pair) -> str:
@@ -188,11 +256,11 @@ def cohort_pairs(request, slug):
     thousands); only the page shown gets its full figures and reasons.
     """
     cohort = get_cohort_for_manager(request.user, slug)
-    index = cohort_health_index(cohort)
-    counts = index.counts
-    at_risk_states = [s for s in Health if s.at_risk]
-    at_risk = sum(counts[s] for s in at_risk_states)
     if request.htmx and request.GET.get("summary"):
+        index = cohort_health_index(cohort)
+        counts = index.counts
+        at_risk_states = [s for s in Health if s.at_risk]
+        at_risk = sum(counts[s] for s in at_risk_states)
         context = {
             "cohort": cohort,
             "counts": [(s, counts[s]) for s in Health],
@@ -204,19 +272,39 @@ def cohort_pairs(request, slug):
     state = request.GET.get("health", "")
     if state not in HEALTH_FILTERS:
         state = ""
+    number = request.GET.get("page") or ""
+    part = "pairs" if request.htmx and request.htmx.target == "pairs" else ""
+    body = cached(
+        lambda: cohort_pairs_fragment_key("cohort-pairs", cohort, state, number, part),
+        lambda: _cohort_pairs_body(cohort, state, number, part),
+        timeout=HEALTH_CACHE_SECONDS,
+        what="cohort pairs",
+    )
+    if part:
+        return HttpResponse(body)
+    context = {"cohort": cohort, "body": mark_safe(body)}  # noqa: S308 (rendered by us)
+    return render(request, "goals/pair/cohort_pairs.html", context)
+
+
+def _cohort_pairs_body(cohort, state: str, number: str, part: str) -> str:
+    """The cohort's pair-health page (or its list of pairs, ``part``) rendered: the health
+    index (cached itself) counts, filters and orders the pairs, a page of them is shown."""
+    index = cohort_health_index(cohort)
+    counts = index.counts
+    at_risk_states = [s for s in Health if s.at_risk]
     states = at_risk_states if state == "at_risk" else [Health(state)] if state else list(Health)
-    page = Paginator(index.ids_in(states), 50).get_page(request.GET.get("page"))
+    page = Paginator(index.ids_in(states), 50).get_page(number)
     page.object_list = cohort_pair_rows(cohort, page.object_list)
     context = {
         "cohort": cohort,
         "page": page,
         "counts": [(s, counts[s]) for s in Health],
-        "at_risk": at_risk,
+        "at_risk": sum(counts[s] for s in at_risk_states),
         "state": state,
         "query": urlencode({"health": state}) if state else "",
         "health_filters": HEALTH_FILTERS.items(),
     }
-    template = "goals/pair/cohort_pairs.html"
-    if request.htmx and request.htmx.target == "pairs":
-        template += "#pairs"
-    return render(request, template, context)
+    template = "goals/pair/_cohort_pairs_body.html"
+    if part:
+        template += "#" + part
+    return str(render_to_string(template, context))

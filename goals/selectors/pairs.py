@@ -3,6 +3,7 @@ whatever the number of pairs; and the pair's timeline."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from hashlib import sha256
@@ -30,7 +31,7 @@ from goals.cache_invalidation import PAIR_ACTIVITY
 from goals.health import DUE_SOON_DAYS, REVIEW_WAIT_DAYS, Health, HealthReport, pair_health
 from goals.models import AgreementRevision, CheckIn, Goal, GoalEvent, Meeting, Milestone
 from matching.models import Match
-from mentorship.cache_versions import PARTICIPATION, cached, versions
+from mentorship.cache_versions import PARTICIPATION, PEOPLE, cached, fragment_key, versions
 
 # A past meeting's check-in is missing once this long has passed since the meeting started.
 CHECK_IN_GRACE = timedelta(days=1)
@@ -305,13 +306,14 @@ def cohort_health_index(cohort) -> HealthIndex:
     )
 
 
-def _health_cache_key(kind: str, cohort, *more) -> str:
-    """A key for what is derived from the cohort's pairs, under the versions it depends on.
+def _health_cache_key(kind: str, cohort, *more, also: tuple[str, ...] = ()) -> str:
+    """A key for what is derived from the cohort's pairs, under the versions it depends on
+    (and those of the namespaces ``also``).
 
     The versions are taken here, before the database is read: a value never predates the
     version it is stored under (mentorship.cache_versions).
     """
-    participation, activity = versions(PARTICIPATION, PAIR_ACTIVITY)
+    stamp = versions(PARTICIPATION, PAIR_ACTIVITY, *also)
     return ":".join(
         str(part)
         for part in (
@@ -321,10 +323,23 @@ def _health_cache_key(kind: str, cohort, *more) -> str:
             cohort.cadence_days,
             timezone.get_current_timezone_name(),
             timezone.localdate(),
-            participation,
-            activity,
+            *stamp,
             *more,
         )
+    )
+
+
+def cohort_pairs_fragment_key(name: str, cohort, *more) -> str:
+    """The ``fragment_key`` of HTML that shows the cohort's pair health, figures and names:
+    the inputs of ``cohort_pair_rows`` (the participation and pair-activity versions, the
+    cohort's start and rhythm, time zone and day), the people version (names), the minute of
+    the clock (``HEALTH_CACHE_SECONDS``, as health moves with it) and ``more`` (the request's
+    filter and page)."""
+    return fragment_key(
+        name,
+        _health_cache_key(
+            name, cohort, int(time.time() // HEALTH_CACHE_SECONDS), *more, also=(PEOPLE,)
+        ),
     )
 
 

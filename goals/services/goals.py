@@ -17,10 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from goals import smart
-from goals.cache_invalidation import PAIR_ACTIVITY
+from goals.cache_invalidation import bump_pair
 from goals.models import CheckIn, Goal, GoalEvent, GoalTemplate, Milestone, ProgressUpdate
 from matching.models import Match
-from mentorship.cache_versions import bump_on_commit
 from mentorship.notifications import Due
 from mentorship.outbox import notifications_record
 from programs.models import Enrollment, Program
@@ -280,7 +279,7 @@ def goal_progress_record(
             milestone.done_at = now
             milestone.done_by = user
         Milestone.objects.bulk_update(ticked, ["done_at", "done_by"])
-        bump_on_commit(PAIR_ACTIVITY)  # a bulk update sends no signal (cached pair health)
+        bump_pair(locked.match_id)  # a bulk update sends no signal (cached pair health)
         milestones_done = sum(1 for m in milestones if m.done_at is not None)
         percent = milestone_percent(done=milestones_done, total=len(milestones))
         data["milestones_done"] = milestones_done
@@ -503,7 +502,7 @@ def _write_milestones(goal: Goal, lines: Sequence[smart.MilestoneLine]) -> None:
     if create:
         Milestone.objects.bulk_create(create)
     if keep or create:
-        bump_on_commit(PAIR_ACTIVITY)  # bulk writes send no signal (cached pair health)
+        bump_pair(goal.match_id)  # bulk writes send no signal (cached pair health, pair page)
 
 
 @transaction.atomic
