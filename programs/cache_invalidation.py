@@ -1,22 +1,34 @@
-"""Cached figures derived from who took part where (the retention reports) are stored under
-the participation version (``mentorship.cache_versions``): a program renamed, a cohort
-created, edited (name, slug, start, program) or deleted, an enrolment created, moved or
-deleted bumps it.
+"""Cache versions that the programs' data bumps (``mentorship.cache_versions``).
+
+The participation version (``PARTICIPATION``) holds cached figures derived from who took part
+where (the retention reports): a program renamed, a cohort created, edited (name, slug, start,
+program) or deleted, an enrolment created, moved or deleted bumps it. A save limited by
+``update_fields`` to other fields (intake answers, reminder settings, statuses) does not: the
+bulk writes of enrolments change only statuses and intake answers, which retention does not
+read (it counts published matches).
+
+The enrolments version (``ENROLMENTS``, defined here) holds what the programs' own pages show
+and cache as rendered HTML (the cohort dashboard's summary and participant list): any field of
+a program, cohort, enrolment or topic, and the topics an intake offers or seeks. Every save
+or delete of those bumps it, and so does every change of the intake's topics; the services'
+bulk writes of enrolments (``programs.services``) bump it themselves, as they send no signal.
+The notifications' record of when an invitation or decision went out
+(``programs.notifications``) is on no page that caches, so it bumps nothing.
 
 Connected in ``ProgramsConfig.ready``. Signals see single-row writes wherever they happen (the
-Django admin, services, a shell); the bulk writes of enrolments change only statuses and
-intake answers, which retention does not read (it counts published matches), so they need no
-bump. A save limited by ``update_fields`` to other fields (intake answers, reminder settings)
-does not bump.
+Django admin, services, a shell).
 """
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from mentorship.cache_versions import PARTICIPATION, bump_on_commit, cascaded_from
 from people.models import User
-from programs.models import Cohort, Enrollment, Program
+from programs.models import Cohort, Enrollment, Program, Topic
+
+# Every field the programs' pages show of programs, cohorts, enrolments and topics.
+ENROLMENTS = "enrolments"
 
 # What derived figures read of each model (field names and attnames, as update_fields has them).
 FIGURE_FIELDS = {
@@ -24,22 +36,39 @@ FIGURE_FIELDS = {
     Cohort: {"name", "slug", "starts_on", "program", "program_id"},
     Enrollment: {"person", "person_id", "cohort", "cohort_id", "role"},
 }
-# Deleting one of these deletes the rows below it; its own receiver bumps.
-OWNERS = {Program: (), Cohort: (Program,), Enrollment: (Program, Cohort, User)}
+# Deleting one of these deletes the rows below it; its own receiver bumps (a person deleted
+# bumps the participation and people versions: people.cache_invalidation).
+OWNERS = {Program: (), Cohort: (Program,), Enrollment: (Program, Cohort, User), Topic: (Program,)}
 
 
 def connect() -> None:
-    for model in FIGURE_FIELDS:
+    for model in (*FIGURE_FIELDS, Topic):
         name = model._meta.model_name
         post_save.connect(saved, sender=model, dispatch_uid=f"cache_{name}_saved")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"cache_{name}_deleted")
+    for through in (Enrollment.topics_offered.through, Enrollment.topics_sought.through):
+        m2m_changed.connect(
+            topics_changed, sender=through, dispatch_uid=f"cache_{through._meta.model_name}"
+        )
 
 
 def saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
-    if created or update_fields is None or set(update_fields) & FIGURE_FIELDS[sender]:
-        bump_on_commit(PARTICIPATION)
+    figures = FIGURE_FIELDS.get(sender)
+    if figures and (created or update_fields is None or set(update_fields) & figures):
+        bump_on_commit(PARTICIPATION, ENROLMENTS)
+    else:
+        bump_on_commit(ENROLMENTS)
 
 
 def deleted(sender, instance, origin=None, **kwargs) -> None:
-    if not cascaded_from(origin, *OWNERS[sender]):
-        bump_on_commit(PARTICIPATION)
+    if cascaded_from(origin, *OWNERS[sender]):
+        return
+    if sender in FIGURE_FIELDS:
+        bump_on_commit(PARTICIPATION, ENROLMENTS)
+    else:
+        bump_on_commit(ENROLMENTS)
+
+
+def topics_changed(sender, action, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        bump_on_commit(ENROLMENTS)

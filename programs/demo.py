@@ -23,7 +23,9 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from mentorship.cache_versions import bump_on_commit
 from people.models import User
+from programs.cache_invalidation import ENROLMENTS
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing
 
@@ -854,6 +856,8 @@ def demo_programs_create(
             enrollment.intake_completed_at = answered_at[enrollment.pk]
             complete.append(enrollment)
     Enrollment.objects.bulk_update(complete, ["intake_completed_at"])
+    # Bulk writes send no signal: the cached dashboards' version (the command bumps the rest).
+    bump_on_commit(ENROLMENTS)
     return summary_lines(created, today)
 
 

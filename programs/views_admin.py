@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from people.access import hr_required
 from people.roles import roles_for
+from programs import dashboard
 from programs.access import (
     get_cohort_for_manager,
     get_program_for_manager,
@@ -261,30 +262,26 @@ def cohort_edit(request, slug):
 @require_GET
 @program_manager_required
 def cohort_dashboard(request, slug):
-    """The admin's at-a-glance page; the participant list updates in place with htmx."""
+    """The admin's at-a-glance page; the participant list updates in place with htmx.
+
+    Its content, summary and participant list are cached as rendered HTML
+    (``programs.dashboard``), after the access check: anyone else gets 404 before any cache
+    is read."""
     cohort = get_cohort_for_manager(request.user, slug)
     filters = ParticipantFilters.from_querydict(request.GET)
-    paginator = Paginator(
-        cohort_selectors.cohort_participants(cohort=cohort, filters=filters), PAGE_SIZE
-    )
-    page = paginator.get_page(request.GET.get("page"))
+    stamp = dashboard.dashboard_versions()  # before the fragments read the database
+    inputs = {
+        "filters": filters,
+        "query": _query_without_page(request.GET),
+        "page_number": request.GET.get("page"),
+    }
+    if request.htmx:
+        return HttpResponse(dashboard.participants_fragment(cohort, stamp, **inputs))
     context = {
         "cohort": cohort,
         "program": cohort.program,
-        "filters": filters,
-        "page": page,
-        "rows": [(e, cohort_selectors.intake_missing_for_admin(e)) for e in page.object_list],
-        "query": _query_without_page(request.GET),
+        "content": dashboard.content_fragment(cohort, stamp, **inputs),
     }
-    if request.htmx:
-        return render(request, "programs/manage/cohort_dashboard.html#participants", context)
-    context.update(
-        summary=cohort_selectors.cohort_summary(cohort),
-        departments=cohort_selectors.cohort_departments(cohort),
-        role_choices=cohort_selectors.roles_for_program(cohort.program),
-        statuses=Enrollment.Status.choices,
-        intake_filters=cohort_selectors.INTAKE_FILTERS,
-    )
     return render(request, "programs/manage/cohort_dashboard.html", context)
 
 

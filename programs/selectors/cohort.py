@@ -13,7 +13,6 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from mentorship.cache_versions import DIRECTORY, PARTICIPATION, cached, versions
 from people.models import User
+from programs.cache_invalidation import ENROLMENTS
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing, with_topic_flags
 
@@ -246,19 +246,16 @@ def cohort_departments(cohort: Cohort) -> list[str]:
 
     Reading them joins the cohort's enrolments to the directory, which PostgreSQL does by
     scanning every employee (10-50 ms at 50,000, for a handful of names), so they are kept in
-    the cache. The key holds what they depend on: the directory's version (departments,
-    people deleted) and the participation version (enrolments saved or deleted one by one),
-    both taken before any query (``mentorship.cache_versions``), and the number and highest
-    id of the cohort's enrolments, read at once from their unique index, which change with
-    every enrolment created or deleted in bulk (ids only grow), where no signal bumps.
+    the cache. The key holds what they depend on, taken before any query
+    (``mentorship.cache_versions``): the directory's version (departments, people deleted),
+    the participation version (enrolments saved or deleted one by one) and the enrolments'
+    (``programs.cache_invalidation.ENROLMENTS``), which the services' bulk invitations bump
+    too, where no signal does.
     """
 
     def key() -> str:
-        stamp = versions(DIRECTORY, PARTICIPATION)
-        shape = Enrollment.objects.filter(cohort=cohort).aggregate(n=Count("id"), last=Max("id"))
-        return "cohort-departments:{}:{}:{}:{}".format(
-            cohort.pk, ".".join(map(str, stamp)), shape["n"], shape["last"]
-        )
+        stamp = versions(DIRECTORY, PARTICIPATION, ENROLMENTS)
+        return "cohort-departments:{}:{}".format(cohort.pk, ".".join(map(str, stamp)))
 
     return cached(
         key,

@@ -8,9 +8,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from mentorship.cache_versions import bump_on_commit
 from mentorship.notifications import Due
 from mentorship.outbox import notifications_record
 from people.models import User
+from programs.cache_invalidation import ENROLMENTS
 from programs.models import Cohort, Enrollment, Topic
 
 INVITATION = "program_invitation"  # programs/notifications.py
@@ -130,6 +132,8 @@ def enrollments_invite(
                 for t in item.topics_sought
             ]
         )
+        # Bulk creates send no signal: the cached dashboard's version, once committed.
+        bump_on_commit(ENROLMENTS)
         # One invitation each, sent once the enrollments are committed (the outbox queues it).
         notifications_record(Due(INVITATION, e.person_id, e.pk) for e in enrollments)
     return enrollments

@@ -12,6 +12,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from mentorship import outbox
+from mentorship.cache_versions import bump
 from mentorship.models import Notification
 from mentorship.tasks import send_notification
 from programs.models import Enrollment
@@ -44,7 +45,8 @@ def test_invitations_are_queued_only_after_the_transaction_commits(
         )
         assert mailoutbox == []  # nothing leaves before the enrollments exist for others
     assert Notification.objects.filter(kind="program_invitation").count() == 2
-    assert len(callbacks) == 1
+    sending = [c for c in callbacks if getattr(c, "func", None) is not bump]  # not the version's
+    assert len(sending) == 1
     for callback in callbacks:
         callback()
     assert sorted(m.to[0] for m in mailoutbox) == sorted([mentor.email, mentee.email])
