@@ -7,11 +7,14 @@ program) or deleted, an enrolment created, moved or deleted bumps it. A save lim
 bulk writes of enrolments change only statuses and intake answers, which retention does not
 read (it counts published matches).
 
-The enrolments version (``ENROLMENTS``, defined here) holds what the programs' own pages show
-and cache as rendered HTML (the cohort dashboard's summary and participant list): any field of
-a program, cohort, enrolment or topic, and the topics an intake offers or seeks. Every save
-or delete of those bumps it, and so does every change of the intake's topics; the services'
-bulk writes of enrolments (``programs.services``) bump it themselves, as they send no signal.
+The enrolments versions (defined here) hold what the programs' own pages show and cache as
+rendered HTML (the cohort dashboard): any field of a program, cohort, enrolment or topic, and
+the topics an intake offers or seeks. Each cohort has its own (``cohort_enrolments``), bumped
+by every save or delete of the cohort or of one of its enrolments and by every change of one
+of its intakes' topics; programs and topics bump ``ENROLMENTS``, which every cohort's pages
+hold too. The services' bulk writes of enrolments (``programs.services``) bump their cohort's
+themselves, as they send no signal.
+
 The notifications' record of when an invitation or decision went out
 (``programs.notifications``) is on no page that caches, so it bumps nothing.
 
@@ -27,8 +30,15 @@ from mentorship.cache_versions import PARTICIPATION, bump_on_commit, cascaded_fr
 from people.models import User
 from programs.models import Cohort, Enrollment, Program, Topic
 
-# Every field the programs' pages show of programs, cohorts, enrolments and topics.
+# Every field the programs' pages show of programs and topics (all their cohorts' pages).
 ENROLMENTS = "enrolments"
+
+
+def cohort_enrolments(cohort_id: int) -> str:
+    """The version of one cohort's own data: the cohort, its enrolments and their intakes'
+    topics (an intake saved in one cohort leaves the other cohorts' pages cached)."""
+    return f"{ENROLMENTS}:cohort:{cohort_id}"
+
 
 # What derived figures read of each model (field names and attnames, as update_fields has them).
 FIGURE_FIELDS = {
@@ -52,23 +62,34 @@ def connect() -> None:
         )
 
 
+def _own(sender, instance) -> str:
+    """The namespace a row of ``sender`` bumps besides the participation version."""
+    if sender is Enrollment:
+        return cohort_enrolments(instance.cohort_id)
+    if sender is Cohort:
+        return cohort_enrolments(instance.pk)
+    return ENROLMENTS  # a program or a topic: every cohort of the program
+
+
 def saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
     figures = FIGURE_FIELDS.get(sender)
     if figures and (created or update_fields is None or set(update_fields) & figures):
-        bump_on_commit(PARTICIPATION, ENROLMENTS)
+        bump_on_commit(PARTICIPATION, _own(sender, instance))
     else:
-        bump_on_commit(ENROLMENTS)
+        bump_on_commit(_own(sender, instance))
 
 
 def deleted(sender, instance, origin=None, **kwargs) -> None:
     if cascaded_from(origin, *OWNERS[sender]):
         return
     if sender in FIGURE_FIELDS:
-        bump_on_commit(PARTICIPATION, ENROLMENTS)
+        bump_on_commit(PARTICIPATION, _own(sender, instance))
     else:
-        bump_on_commit(ENROLMENTS)
+        bump_on_commit(_own(sender, instance))
 
 
-def topics_changed(sender, action, **kwargs) -> None:
+def topics_changed(sender, instance, action, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
-        bump_on_commit(ENROLMENTS)
+        # From the enrolment's side (the intake), or from a topic's (any enrolment).
+        own = _own(Enrollment, instance) if isinstance(instance, Enrollment) else ENROLMENTS
+        bump_on_commit(own)

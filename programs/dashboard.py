@@ -10,11 +10,11 @@ Each key (``mentorship.cache_versions.fragment_key``) holds everything its HTML 
 * the versions of the data it shows, taken once a request before the fragments read the
   database (``dashboard_versions``): the directory (the department menu), participation
   (programs, cohorts, enrolments and matches created, moved or deleted, a person deleted
-  with their enrolments), enrolments
-  (``programs.cache_invalidation.ENROLMENTS``: any field of a program, cohort, enrolment or
-  topic, an intake's topics, and the services' bulk writes: invitations, decisions,
-  acceptances, withdrawals) and people (names, email, title, department; an erasure, which
-  also blanks intake answers and topics in bulk);
+  with their enrolments), the programs' and the cohort's own enrolments versions
+  (``programs.cache_invalidation``: any field of a program or topic; any field of the cohort,
+  of one of its enrolments, of its intakes' topics, and the services' bulk writes:
+  invitations, decisions, acceptances, withdrawals) and people (names, email, title,
+  department; an erasure, which also blanks intake answers and topics in bulk);
 * the cohort and what the HTML prints of it and its program (read before the versions, so
   an edit committed in between cannot be stored under the new ones);
 * the request's inputs: the normalised filters, the rest of the query string (kept in the
@@ -48,7 +48,7 @@ from mentorship.cache_versions import (
     fragment_key,
     versions,
 )
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import ENROLMENTS, cohort_enrolments
 from programs.models import Cohort, Enrollment
 from programs.selectors import cohort as cohort_selectors
 from programs.selectors.cohort import ParticipantFilters
@@ -62,11 +62,11 @@ PAGE_SIZE = 50
 FRAGMENT_SECONDS = 24 * 60 * 60
 
 
-def dashboard_versions() -> tuple[int, ...] | None:
+def dashboard_versions(cohort: Cohort) -> tuple[int, ...] | None:
     """The versions of everything the fragments show (one round trip to the cache), or None
     when the cache cannot be reached: the fragments are then computed."""
     try:
-        return versions(DIRECTORY, PARTICIPATION, ENROLMENTS, PEOPLE)
+        return versions(DIRECTORY, PARTICIPATION, ENROLMENTS, cohort_enrolments(cohort.pk), PEOPLE)
     except RedisError:
         logger.warning("cohort dashboard: the cache cannot be reached, computing", exc_info=True)
         return None

@@ -269,7 +269,7 @@ def cohort_dashboard(request, slug):
     is read."""
     cohort = get_cohort_for_manager(request.user, slug)
     filters = ParticipantFilters.from_querydict(request.GET)
-    stamp = dashboard.dashboard_versions()  # before the fragments read the database
+    stamp = dashboard.dashboard_versions(cohort)  # before the fragments read the database
     inputs = {
         "filters": filters,
         "query": _query_without_page(request.GET),

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from mentorship.cache_versions import DIRECTORY, PARTICIPATION, cached, versions
 from people.models import User
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import ENROLMENTS, cohort_enrolments
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing, with_topic_flags
 
@@ -249,12 +249,12 @@ def cohort_departments(cohort: Cohort) -> list[str]:
     the cache. The key holds what they depend on, taken before any query
     (``mentorship.cache_versions``): the directory's version (departments, people deleted),
     the participation version (enrolments saved or deleted one by one) and the enrolments'
-    (``programs.cache_invalidation.ENROLMENTS``), which the services' bulk invitations bump
-    too, where no signal does.
+    (``programs.cache_invalidation``: the programs' and the cohort's own), which the services'
+    bulk invitations bump too, where no signal does.
     """
 
     def key() -> str:
-        stamp = versions(DIRECTORY, PARTICIPATION, ENROLMENTS)
+        stamp = versions(DIRECTORY, PARTICIPATION, ENROLMENTS, cohort_enrolments(cohort.pk))
         return "cohort-departments:{}:{}".format(cohort.pk, ".".join(map(str, stamp)))
 
     return cached(

@@ -12,7 +12,7 @@ from mentorship.cache_versions import bump_on_commit
 from mentorship.notifications import Due
 from mentorship.outbox import notifications_record
 from people.models import User
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import cohort_enrolments
 from programs.models import Cohort, Enrollment, Topic
 
 INVITATION = "program_invitation"  # programs/notifications.py
@@ -132,8 +132,8 @@ def enrollments_invite(
                 for t in item.topics_sought
             ]
         )
-        # Bulk creates send no signal: the cached dashboard's version, once committed.
-        bump_on_commit(ENROLMENTS)
+        # Bulk creates send no signal: the cohort's version (its cached dashboard).
+        bump_on_commit(cohort_enrolments(cohort.pk))
         # One invitation each, sent once the enrollments are committed (the outbox queues it).
         notifications_record(Due(INVITATION, e.person_id, e.pk) for e in enrollments)
     return enrollments

@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from mentorship.cache_versions import bump_on_commit
 from people.models import User
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import cohort_enrolments
 from programs.models import Cohort, Enrollment, Topic
 from programs.services.enrollment import enrollment_intake_refresh
 
@@ -141,7 +141,7 @@ def enrollment_intake_update(
         Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.INVITED).update(
             status=Enrollment.Status.ACCEPTED, decided_at=timezone.now()
         )
-        bump_on_commit(ENROLMENTS)  # an update sends no signal (the cached dashboard)
+        bump_on_commit(cohort_enrolments(enrollment.cohort_id))  # an update sends no signal
         enrollment.refresh_from_db(fields=["status", "decided_at", "updated_at"])
     return enrollment
 
@@ -191,7 +191,7 @@ def enrollment_withdraw(*, enrollment: Enrollment, reason: str) -> Enrollment:
         updated_at=now,
     )
     if changed:
-        bump_on_commit(ENROLMENTS)  # an update sends no signal (the cached dashboard)
+        bump_on_commit(cohort_enrolments(enrollment.cohort_id))  # an update sends no signal
     enrollment.refresh_from_db(fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
     if not changed:
         raise ParticipationRefused(withdraw_refused_reason(enrollment))

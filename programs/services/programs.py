@@ -19,7 +19,7 @@ from mentorship.cache_versions import bump_on_commit
 from mentorship.notifications import Due
 from mentorship.outbox import notifications_record
 from people.models import User
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import cohort_enrolments
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import enrollment_intake_refresh
 
@@ -221,7 +221,7 @@ def enrollments_decide(
         Enrollment.objects.filter(pk__in=decided_ids).update(
             status=status, decided_by=decided_by, decided_at=now, updated_at=now
         )
-        bump_on_commit(ENROLMENTS)  # an update sends no signal (the cached dashboard)
+        bump_on_commit(cohort_enrolments(cohort.pk))  # an update sends no signal (the dashboard)
         for enrollment in result.decided:
             enrollment.status = status
             enrollment.decided_by = decided_by

@@ -18,7 +18,7 @@ from programs.services.enrollment import NewEnrollment, enrollments_invite
 from programs.services.participation import enrollment_intake_update, enrollment_withdraw
 from programs.services.programs import cohort_update, enrollments_decide, topic_rename
 from tests.conftest import make_user
-from tests.programs.fixtures import make_enrollment
+from tests.programs.fixtures import make_cohort, make_enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +262,27 @@ def test_rows_escape_what_people_typed(page, cohort):
     assert '<td>R&amp;D<br><span class="muted">&quot;Lead&quot;</span></td>' in tr
     assert "<td>2</td>" in tr and "<td>Enrolment file</td>" in tr
     assert '<span class="muted">Missing:</span> topics offered, bio, languages' in tr
+
+
+def test_an_intake_saved_in_another_cohort_keeps_this_page_cached(admin_client, cohort):
+    make_enrollment(cohort=cohort, person=_person("Kay", "Kept"))
+    other = make_enrollment(
+        cohort=make_cohort(program=cohort.program, name="Other", slug="other"), status="invited"
+    )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(url(cohort)).status_code == 200
+        return len(ctx.captured_queries)
+
+    queries()
+    cached = queries()
+    enrollment_intake_update(enrollment=other, goals="Grow", languages=["English"])
+    enrollment_withdraw(enrollment=other, reason="Busy")
+    assert queries() == cached
+    # While a write in this cohort is shown at once.
+    enrollment_withdraw(enrollment=Enrollment.objects.get(cohort=cohort), reason="Busy")
+    with CaptureQueriesContext(connection) as ctx:
+        body = admin_client.get(url(cohort)).content.decode()
+    assert len(ctx.captured_queries) > cached
+    assert status(body, "Kay Kept") == "Withdrawn"
