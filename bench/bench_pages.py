@@ -98,6 +98,13 @@ def main() -> None:
         help="quick check: no gunicorn or locust, N requests a page through django.test.Client",
     )
     parser.add_argument(
+        "--misses",
+        type=int,
+        default=30,
+        metavar="N",
+        help="after the load runs, N requests a page in process, cached and not (default 30)",
+    )
+    parser.add_argument(
         "--reuse-db",
         action="store_true",
         help="keep the seeded database (<name>_pages_bench) for later runs",
@@ -537,15 +544,20 @@ def pages(who: dict) -> list[tuple[str, str, str, str]]:
     ]  # fmt: skip
 
 
-def count_queries(path: str, session: str) -> tuple[int, int, int]:
-    """Queries, status and size of one request after a warm-up one, in this process."""
+def count_queries(path: str, session: str, *, fresh_fragments=False) -> tuple[int, int, int]:
+    """Queries, status and size of one request after a warm-up one, in this process (with
+    ``fresh_fragments``, no rendered fragment cached: see ``in_process``)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from mentorship import cache_versions
+
     client = Client()
     client.cookies["sessionid"] = session
     client.get(path)
+    if fresh_fragments:
+        cache_versions._code_version = uuid.uuid4().hex
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     return len(queries), response.status_code, len(response.content)
@@ -649,29 +661,53 @@ def load(url: str, path: str, session: str, args, workdir: Path) -> dict:
 def in_process(chosen, sessions, queries, n: int) -> None:
     """Median and p95 of ``n`` requests a page in this process (no server, no network), and
     the median CPU time of this process a request (the Python side, less disturbed by a busy
-    machine than wall time): a quick before/after figure for one page between full runs."""
+    machine than wall time): a quick before/after figure for one page between full runs.
+
+    Then the same with every rendered fragment missing from the cache: the pages keep the
+    HTML they render in the cache under ``fragment_key``, which holds the deployment's code
+    version; a new one before each request makes every fragment render afresh, as after a
+    write (the figures cached apart from HTML, pair health and retention, still answer)."""
     from django.test import Client
 
+    from mentorship import cache_versions
+
     print(f"in process, {n} requests a page; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'page':<38} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>7} {'queries':>7} {'x base':>7}")
+    print(
+        f"{'page':<38} {'p50 ms':>8} {'p95 ms':>8} {'cpu ms':>7} {'queries':>7} {'x base':>7}"
+        f"   fragments not cached: {'p50 ms':>7} {'cpu ms':>7} {'queries':>7}"
+    )
     base = None
     for key, label, user, path in chosen:
         client = Client()
         client.cookies["sessionid"] = sessions[user]
-        times, cpu = [], []
-        for _ in range(n):
-            started, cpu_started = time.perf_counter(), time.process_time()
-            client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - cpu_started) * 1000)
-        times.sort()
-        p50 = statistics.median(times)
+        p50, p95, cpu = _timed(client, path, n)
         base = base or p50
-        p95 = times[min(n - 1, int(0.95 * n))]
+        released = cache_versions.code_version()
+        try:
+            miss_p50, _, miss_cpu = _timed(client, path, n, fresh_fragments=True)
+            miss_queries = count_queries(path, sessions[user], fresh_fragments=True)[0]
+        finally:
+            cache_versions._code_version = released
         print(
-            f"{label:<38} {p50:8.1f} {p95:8.1f} {statistics.median(cpu):7.1f} "
-            f"{queries[key][0]:7d} {p50 / base:7.2f}"
+            f"{label:<38} {p50:8.1f} {p95:8.1f} {cpu:7.1f} {queries[key][0]:7d} {p50 / base:7.2f}"
+            f"   {'':>21}{miss_p50:7.1f} {miss_cpu:7.1f} {miss_queries:7d}",
+            flush=True,
         )
+
+
+def _timed(client, path: str, n: int, *, fresh_fragments: bool = False):
+    from mentorship import cache_versions
+
+    times, cpu = [], []
+    for _ in range(n):
+        if fresh_fragments:
+            cache_versions._code_version = uuid.uuid4().hex
+        started, cpu_started = time.perf_counter(), time.process_time()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(n - 1, int(0.95 * n))], statistics.median(cpu)
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -749,6 +785,8 @@ def run(database_url: str, args) -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+    print()
+    in_process(chosen, sessions, queries, args.misses)
 
 
 if __name__ == "__main__":
