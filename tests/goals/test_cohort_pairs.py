@@ -64,7 +64,7 @@ def test_admin_sees_at_risk_pairs_first_without_any_text(admin_client, running_c
     response = admin_client.get(url(running_cohort))
     assert response.status_code == 200
     rows = list(response.context["page"].object_list)
-    assert [row.match for row in rows] == [silent, late, fresh]
+    assert [row.pk for row in rows] == [silent.pk, late.pk, fresh.pk]
     assert [row.health.state for row in rows] == ["inactive", "overdue", "on_track"]
     body = response.content.decode()
     assert SECRET not in body
@@ -75,7 +75,7 @@ def test_admin_sees_at_risk_pairs_first_without_any_text(admin_client, running_c
 def test_filter_at_risk(admin_client, running_cohort, pairs):
     _fresh, late, silent = pairs
     response = admin_client.get(url(running_cohort, health="at_risk"))
-    assert [row.match for row in response.context["page"].object_list] == [silent, late]
+    assert [row.pk for row in response.context["page"].object_list] == [silent.pk, late.pk]
 
 
 def test_htmx_returns_the_list_only(admin_client, running_cohort, pairs):
@@ -132,23 +132,17 @@ def test_cohort_dashboard_loads_the_at_risk_summary(admin_client, running_cohort
     assert SECRET not in body
 
 
-def test_health_in_sql_agrees_with_python_on_every_rule(running_cohort):
-    """``health_index`` (the database's count, filter and order) against ``pairs_with_health``
-    (goals.health in Python) on pairs that each hit one rule, in the cohort's time zone and a
-    far one: same states, same order."""
-    from django.utils.timezone import override
-
-    from goals.health import DUE_SOON_DAYS, Health
+def _pairs_on_every_rule(cohort):
+    """Pairs of ``cohort`` that each hit one rule of goals.health (and one ended pair)."""
+    from goals.health import DUE_SOON_DAYS
     from goals.models import AgreementRevision, Milestone
-    from goals.selectors.pairs import health_index, pairs_with_health
-    from matching.models import Match
 
     now = timezone.now()
-    cadence = running_cohort.cadence_days
+    cadence = cohort.cadence_days
     started = now - timedelta(days=90)
 
     def pair(**extra):
-        return make_pair(cohort=running_cohort, published_at=started, **extra)
+        return make_pair(cohort=cohort, published_at=started, **extra)
 
     pair()  # never met: inactive
     meet(pair(), days_ago=cadence + 1, check_in_text="x")  # overdue
@@ -189,8 +183,32 @@ def test_health_in_sql_agrees_with_python_on_every_rule(running_cohort):
         match=cancelled, organizer=cancelled.mentee.person, starts_at=now - timedelta(days=1),
         status="cancelled",
     )  # fmt: skip
-    make_pair(cohort=running_cohort, status="ended")  # not listed
+    busy = pair()  # every other figure: goals in each state, ratings averaging 3.25
+    for days_ago, usefulness in ((3, 3), (10, 3), (17, 3), (24, 4)):
+        meet(busy, days_ago=days_ago, check_in_text="x", usefulness=usefulness)
+    CheckIn.objects.filter(match=busy, usefulness=4).update(
+        reviewed_at=now, reviewed_by=busy.mentor.person, review_comment="Good"
+    )
+    for status in ("draft", "agreed", "paused", "achieved", "achieved", "dropped"):
+        Goal.objects.create(
+            match=busy, owner=busy.mentee, title=status, measure_kind="milestones",
+            due_on=timezone.localdate(), status=status,
+        )  # fmt: skip
+    make_pair(cohort=cohort, status="ended")  # not listed
+    return busy
 
+
+def test_health_in_sql_agrees_with_python_on_every_rule(running_cohort):
+    """``health_index`` (the database's count, filter and order) against ``pairs_with_health``
+    (goals.health in Python) on pairs that each hit one rule, in the cohort's time zone and a
+    far one: same states, same order."""
+    from django.utils.timezone import override
+
+    from goals.health import Health
+    from goals.selectors.pairs import health_index, pairs_with_health
+    from matching.models import Match
+
+    _pairs_on_every_rule(running_cohort)
     for zone in ("UTC", "Pacific/Kiritimati"):
         with override(zone):
             active = Match.objects.filter(cohort=running_cohort, status="active")
@@ -202,6 +220,67 @@ def test_health_in_sql_agrees_with_python_on_every_rule(running_cohort):
                 assert index.ids[state] == expected
                 assert index.counts[state] == len(expected)
             assert {row.health.state for row in rows} == set(Health)
+
+
+def test_pair_figures_in_one_statement_agree_with_the_orm(running_cohort):
+    """``pair_figures`` (one fixed SQL statement) gives what ``with_health_figures`` (the ORM)
+    annotates, every figure of every pair, with or without the figures beyond health, in the
+    cohort's time zone and a far one (the overdue milestones depend on the local day)."""
+    from django.utils.timezone import override
+
+    from goals.selectors.pairs import HEALTH_FIGURES, pair_figures, with_health_figures
+    from matching.models import Match
+
+    busy = _pairs_on_every_rule(running_cohort)
+    now = timezone.now()
+    pairs = Match.objects.filter(cohort=running_cohort)
+    pks = list(pairs.values_list("pk", flat=True))
+    for zone in ("UTC", "Pacific/Kiritimati"):
+        with override(zone):
+            for health_only in (True, False):
+                names = HEALTH_FIGURES[:6] if health_only else HEALTH_FIGURES
+                expected = {
+                    match.pk: {name: getattr(match, name) for name in names}
+                    for match in with_health_figures(pairs, now=now, health_only=health_only)
+                }
+                assert pair_figures(pks, now=now, health_only=health_only) == expected
+    figures = pair_figures([busy.pk], now=now)[busy.pk]
+    assert figures["mean_usefulness"] == 3.25
+    assert (figures["goals_agreed"], figures["goals_achieved"]) == (4, 2)
+    assert (figures["check_ins_reviewed"], figures["check_ins_written"]) == (1, 4)
+
+
+def test_rows_print_what_the_template_printed(admin_client, running_cohort):
+    """The rows are printed in Python: names escaped, dates as the date filter prints them,
+    the mean rating as floatformat rounds it (3.25 -> 3.3, where Python's format gives 3.2)."""
+    from django.template import Context, Template
+
+    busy = _pairs_on_every_rule(running_cohort)
+    person = busy.mentee.person
+    person.first_name = "<b>Zoë & Co"
+    person.save()
+    body = admin_client.get(url(running_cohort)).content.decode()
+    assert "&lt;b&gt;Zoë &amp; Co" in body and "<b>Zoë" not in body
+    assert "<td>3.3 of 5</td>" in body
+    assert "<td>1 / 4</td>" in body and "<td>2 / 4</td>" in body
+    last_met = busy.meetings.order_by("-starts_at").first().starts_at
+    for zone in ("UTC", "Pacific/Kiritimati"):
+        with timezone.override(zone):
+            printed = Template('{{ at|date:"j M Y" }}').render(Context({"at": last_met}))
+            body = admin_client.get(url(running_cohort)).content.decode()
+            assert f'<td class="nowrap">{printed}</td>' in body
+
+
+def test_month_abbreviations_are_the_date_filters():
+    from datetime import date
+
+    from django.utils.dateformat import format as date_format
+
+    from goals.views_pair import month_abbreviations
+
+    months = month_abbreviations()
+    for month in range(1, 13):
+        assert months[month] == date_format(date(2026, month, 1), "M")
 
 
 def _due_page(client, cohort) -> str:
