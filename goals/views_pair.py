@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
@@ -23,7 +24,7 @@ from goals.access import get_pair_for_member, member_matches, pair_for
 from goals.cache_invalidation import pair_namespace
 from goals.forms_pair import AgreementForm
 from goals.health import Health
-from goals.models import AgreementRevision, Meeting
+from goals.models import AgreementRevision
 from goals.selectors.goals import goals_for_pair
 from goals.selectors.pairs import (
     HEALTH_CACHE_SECONDS,
@@ -32,10 +33,10 @@ from goals.selectors.pairs import (
     cohort_pairs_fragment_key,
     health_of,
     member_pairs,
+    pair_activity,
+    pair_figures,
     pair_rows,
-    pair_timeline,
     pairs_with_health,
-    with_health_figures,
 )
 from goals.services.agreements import (
     DEFAULT_CONFIDENTIALITY,
@@ -125,21 +126,21 @@ def pair(request, pk):
 
 def _pair_page(user, pk, *, full_timeline: bool, part: str | None) -> dict:
     """The pair page's content (or one of its parts) rendered, and the other member's name."""
-    # The member's pair and its health figures in one query (outsiders: 404).
+    # The member's pair (outsiders: 404), then its health figures in one fixed statement.
     match = get_object_or_404(
-        with_health_figures(
-            member_matches(user).select_related(
-                "cohort__program", "mentee__person", "mentor__person"
-            ),
-            health_only=True,
-        ),
+        member_matches(user).select_related("cohort__program", "mentee__person", "mentor__person"),
         pk=pk,
     )
+    for name, value in pair_figures([match.pk], health_only=True)[match.pk].items():
+        setattr(match, name, value)
     pair = pair_for(match, user)
-    now = timezone.now()
-    agreement = current_agreement(match)
-    # One more than shown, to know whether there is more.
-    timeline = pair_timeline(match, limit=TIMELINE_FULL if full_timeline else TIMELINE_SHORT + 1)
+    # The timeline's queries give the current agreement and the next meetings too. One entry
+    # more than shown, to know whether there is more.
+    activity = pair_activity(
+        match, limit=TIMELINE_FULL if full_timeline else TIMELINE_SHORT + 1, upcoming=3
+    )
+    timeline, agreement = activity.timeline, activity.agreement
+    shown = timeline if full_timeline else timeline[:TIMELINE_SHORT]
     context = {
         "pair": pair,
         "health": health_of(match),
@@ -149,13 +150,13 @@ def _pair_page(user, pk, *, full_timeline: bool, part: str | None) -> dict:
             and pair.writable
             and getattr(agreement, f"{_agreement_side(pair)}_confirmed_at") is None
         ),
-        "timeline": timeline if full_timeline else timeline[:TIMELINE_SHORT],
+        "timeline": shown,
+        "timeline_html": timeline_html(shown),
         "timeline_full": full_timeline,
         "timeline_more": not full_timeline and len(timeline) > TIMELINE_SHORT,
         "goals": goals_for_pair(match, include_dropped=False),
-        "upcoming": match.meetings.filter(
-            status=Meeting.Status.SCHEDULED, starts_at__gt=now
-        ).order_by("starts_at")[:3],
+        "upcoming": activity.upcoming,
+        "meetings_url": reverse("goals:meeting_list", args=[match.pk]),
     }
     template = "goals/pair/_pair_body.html"
     if part:
@@ -359,6 +360,29 @@ def cohort_pair_rows_html(rows) -> SafeString:
             f"<td>{rating}</td>"
             f"<td>{int(figures['goals_achieved'])} / {int(figures['goals_agreed'])}</td>"
             "</tr>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every text escaped above)
+
+
+def timeline_html(items) -> SafeString:
+    """The pair's timeline entries, printed here rather than by a template loop of two date
+    filters an entry: texts and links escaped, times as ``date:'c'`` and
+    ``date:"j M Y, H:i"`` print them in the current time zone."""
+    tz = timezone.get_current_timezone()
+    months = month_abbreviations()
+    html = []
+    for item in items:
+        at = item.at.astimezone(tz)
+        text = escape(item.text)
+        if item.url:
+            text = f'<a href="{escape(item.url)}">{text}</a>'
+        future = " future" if item.future else ""
+        upcoming = ' <span class="pill">upcoming</span>' if item.future else ""
+        html.append(
+            f'<li class="timeline-item kind-{escape(item.kind)}{future}">'
+            f'<time datetime="{at.isoformat()}">'
+            f"{at.day} {months[at.month]} {at.year:04d}, {at.hour:02d}:{at.minute:02d}</time>\n"
+            f"{text}{upcoming}</li>\n"
         )
     return mark_safe("".join(html))  # noqa: S308 (every text escaped above)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from goals.models import Goal, GoalEvent, GoalTemplate
 from goals.services.goals import goal_percent
@@ -25,13 +26,35 @@ def with_milestone_counts(goals: QuerySet[Goal]) -> QuerySet[Goal]:
     )
 
 
+# What a list of goals prints (goals/goals/_goal_list.html, _progress_bar.html): title,
+# status, due date, progress, and the owner's name in peer pairs.
+LISTED_COLUMNS = (
+    "match",
+    "owner",
+    "title",
+    "status",
+    "due_on",
+    "measure_kind",
+    "metric_unit",
+    "baseline",
+    "target",
+    "current_value",
+    "owner__person",
+    "owner__person__first_name",
+    "owner__person__last_name",
+    "owner__person__email",
+)
+
+
 def goals_for_pair(match: Match, *, include_dropped: bool = True) -> list[Goal]:
-    """The pair's goals, each with ``milestones_total``, ``milestones_done`` and ``percent``.
+    """The pair's goals, each with ``milestones_total``, ``milestones_done``, ``percent`` and
+    ``url`` (its page).
 
     One query whatever the number of goals and milestones. Ordered open first (agreed, then
     waiting on someone, drafts, paused), achieved and dropped last; by due date within each.
+    Loads the columns lists of goals print (never the description or relevance text).
     """
-    goals = Goal.objects.filter(match=match).select_related("owner__person")
+    goals = Goal.objects.filter(match=match).select_related("owner__person").only(*LISTED_COLUMNS)
     if not include_dropped:
         goals = goals.exclude(status=S.DROPPED)
     # A pair has a handful of goals: sorted here, not by a CASE of seven WHENs that cost more
@@ -46,8 +69,11 @@ def goals_for_pair(match: Match, *, include_dropped: bool = True) -> list[Goal]:
             g.pk,
         ),
     )
+    # One reverse() for the list, not one a goal: a goal's page is under its pair's list.
+    goals_url = reverse("goals:goal_list", args=[match.pk])
     for goal in rows:
         goal.percent = goal_percent(goal)
+        goal.url = f"{goals_url}{goal.pk}/"
     return rows
 
 

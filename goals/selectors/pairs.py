@@ -624,12 +624,34 @@ class TimelineItem:
     future: bool = False
 
 
+@dataclass(frozen=True)
+class PairActivity:
+    """What the pair page reads of a pair's history, from the timeline's own queries."""
+
+    timeline: list[TimelineItem]
+    # The latest agreement revision (its number, author, dates and confirmations), or None.
+    agreement: AgreementRevision | None
+    # The next scheduled meetings, soonest first (their start, length and mode).
+    upcoming: list[Meeting]
+
+
 def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     """The pair's history in time order (newest first), upcoming meetings on top.
 
     For the pair's own eyes: it names goals and people, never private notes. A fixed number of
     queries (one per source), each bounded by ``limit``.
     """
+    return pair_activity(match, limit=limit).timeline
+
+
+# Meetings a pair loads besides the timeline's: the columns the page prints of them.
+_MEETING_COLUMNS = ("match", "starts_at", "status", "mode", "duration_minutes")
+
+
+def pair_activity(match: Match, *, limit: int = 60, upcoming: int = 3) -> PairActivity:
+    """``pair_timeline`` and, from the same queries, the latest agreement revision and the
+    next ``upcoming`` scheduled meetings (a query more only when more than ``limit`` meetings
+    are still to come, which the timeline's newest ``limit`` would not all hold)."""
     now = timezone.now()
     items: list[TimelineItem] = []
     names = {
@@ -651,7 +673,8 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     revisions = match.agreement_revisions.only(
         "match", "number", "created_by", "created_at", "mentee_confirmed_at", "mentor_confirmed_at"
     )
-    for rev in revisions.order_by("-number")[:limit]:
+    revisions = list(revisions.order_by("-number")[:limit])
+    for rev in revisions:
         items.append(
             TimelineItem(
                 at=rev.created_at,
@@ -676,11 +699,7 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
     meetings = (
         match.meetings.select_related("check_in")
         .only(
-            "match",
-            "starts_at",
-            "status",
-            "mode",
-            "duration_minutes",
+            *_MEETING_COLUMNS,
             "check_in__meeting",
             "check_in__author",
             "check_in__usefulness",
@@ -690,6 +709,7 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
         )
         .order_by("-starts_at")[:limit]
     )
+    meetings = list(meetings)
     for meeting in meetings:
         url = f"{meetings_url}{meeting.pk}/"
         future = meeting.starts_at > now
@@ -741,7 +761,24 @@ def pair_timeline(match: Match, *, limit: int = 60) -> list[TimelineItem]:
             )
         )
     items.sort(key=lambda item: (item.future, item.at), reverse=True)
-    return items[:limit]
+    # Every meeting still to come is among those loaded unless all of them are to come.
+    if len(meetings) < limit or meetings[-1].starts_at <= now:
+        next_meetings = [
+            m
+            for m in reversed(meetings)
+            if m.status == Meeting.Status.SCHEDULED and m.starts_at > now
+        ][:upcoming]
+    else:
+        next_meetings = list(
+            match.meetings.filter(status=Meeting.Status.SCHEDULED, starts_at__gt=now)
+            .only(*_MEETING_COLUMNS)
+            .order_by("starts_at")[:upcoming]
+        )
+    return PairActivity(
+        timeline=items[:limit],
+        agreement=revisions[0] if revisions else None,
+        upcoming=next_meetings,
+    )
 
 
 def _goal_event_text(event, actor: str) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection
@@ -263,12 +263,19 @@ def test_rows_print_what_the_template_printed(admin_client, running_cohort):
     assert "&lt;b&gt;Zoë &amp; Co" in body and "<b>Zoë" not in body
     assert "<td>3.3 of 5</td>" in body
     assert "<td>1 / 4</td>" in body and "<td>2 / 4</td>" in body
-    last_met = busy.meetings.order_by("-starts_at").first().starts_at
+    # Held at 20:00 UTC two days ago: the next day in Kiritimati (UTC+14).
+    held = timezone.now().astimezone(UTC).replace(hour=20, minute=0) - timedelta(days=2)
+    Meeting.objects.create(match=busy, organizer=person, starts_at=held)
+    admin = admin_client.get(url(running_cohort)).wsgi_request.user
+    days = []
     for zone in ("UTC", "Pacific/Kiritimati"):
+        admin.timezone = zone  # the page is in the viewer's time zone
+        admin.save()
         with timezone.override(zone):
-            printed = Template('{{ at|date:"j M Y" }}').render(Context({"at": last_met}))
-            body = admin_client.get(url(running_cohort)).content.decode()
-            assert f'<td class="nowrap">{printed}</td>' in body
+            days.append(Template('{{ at|date:"j M Y" }}').render(Context({"at": held})))
+        body = admin_client.get(url(running_cohort)).content.decode()
+        assert f'<td class="nowrap">{days[-1]}</td>' in body, zone
+    assert days[0] != days[1]
 
 
 def test_month_abbreviations_are_the_date_filters():

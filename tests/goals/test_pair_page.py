@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,3 +216,66 @@ def test_timeline_is_three_queries_and_loads_no_text(pair, history, django_asser
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     for column in ("agenda", "discussed", "next_steps", "confidentiality", "comment"):
         assert f'."{column}"' not in sql
+
+
+def test_the_next_meetings_and_the_agreement_come_from_the_timeline(pair, alice, bob):
+    """``pair_activity`` takes the current agreement and the next scheduled meetings from the
+    timeline's queries: the same as asking for them, whether or not every meeting to come is
+    among the timeline's newest (then a query more)."""
+    from goals.selectors.pairs import pair_activity
+    from goals.services.agreements import current_agreement
+
+    now = timezone.now()
+    for number in (1, 2):
+        agreement_revise(
+            match=pair, user=alice if number == 1 else bob, cadence_days=7 * number,
+            formats=["video"], confidentiality="x", mentee_expectations="",
+            mentor_expectations="",
+        )  # fmt: skip
+    for days in (-10, -3, -1):
+        Meeting.objects.create(match=pair, organizer=alice, starts_at=now + timedelta(days=days))
+    Meeting.objects.create(
+        match=pair, organizer=alice, starts_at=now + timedelta(days=1), status="cancelled"
+    )
+    for days in (9, 2, 5, 30, 14, 21):
+        Meeting.objects.create(match=pair, organizer=alice, starts_at=now + timedelta(days=days))
+    expected = list(
+        pair.meetings.filter(status="scheduled", starts_at__gt=now).order_by("starts_at")[:3]
+    )
+    assert [m.starts_at.date() for m in expected] == [
+        (now + timedelta(days=d)).date() for d in (2, 5, 9)
+    ]
+    latest = current_agreement(pair)
+    assert latest.number == 2
+    for limit, queries in ((60, 3), (8, 3), (7, 4), (3, 4)):  # 7 meetings to come of 10
+        with CaptureQueriesContext(connection) as captured:
+            activity = pair_activity(pair, limit=limit, upcoming=3)
+        assert len(captured) == queries, limit
+        assert activity.upcoming == expected, limit
+        assert activity.agreement == latest
+        assert not activity.agreement.is_confirmed
+    Meeting.objects.all().delete()
+    assert pair_activity(pair, limit=3).upcoming == []
+
+
+def test_the_timeline_prints_as_its_template_did(alice_client, pair, history, alice):
+    """Entries printed in Python: texts escaped, times as the date filter prints them in the
+    viewer's time zone."""
+    from django.template import Context, Template
+
+    goal, _past, upcoming = history
+    goal.title = "<script>alert(1)</script> & more"
+    goal.save()
+    GoalEvent.objects.create(goal=goal, actor=pair.mentor.person, kind="edited")
+    body = alice_client.get(url(pair)).content.decode()
+    assert "<script>alert(1)" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in body
+    for zone in ("UTC", "Pacific/Kiritimati", "America/St_Johns"):
+        alice.timezone = zone  # the page is in the viewer's time zone
+        alice.save()
+        with timezone.override(zone):
+            printed = Template(
+                '<time datetime="{{ at|date:\'c\' }}">{{ at|date:"j M Y, H:i" }}</time>'
+            ).render(Context({"at": upcoming.starts_at}))
+            body = alice_client.get(url(pair)).content.decode()
+            assert printed in body, zone
