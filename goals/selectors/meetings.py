@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import Now
-from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.timesince import timesince
+from django.utils import timezone
 
 from goals.access import member_matches
 from goals.models import CheckIn, Meeting
@@ -48,6 +44,9 @@ def meeting_in_pair(match: Match, meeting_pk: int) -> Meeting:
 
 def review_inbox(user) -> QuerySet[CheckIn]:
     """Check-ins waiting for ``user``'s review across their active pairs, oldest first.
+
+    The rules as a queryset: the inbox page reads the same check-ins in one fixed statement
+    (``goals.selectors.inbox``), held equal to this by its tests.
 
     In one-to-one programs the mentor reviews; in peer programs the peer who did not write
     the check-in. The author never reviews their own. Two queries (the pairs, then the lazy
@@ -88,69 +87,6 @@ def review_inbox(user) -> QuerySet[CheckIn]:
         )
         .order_by("submitted_at", "id")
     )
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    """One check-in of the review inbox as its row prints it, made ready in Python: the
-    template's per-row url reversing, time zone conversions, date filters and timesince were
-    most of the page's time (41 rows of the bench's mentor: 17-21 -> 14-16 ms of CPU a
-    request). Plain values, not six model instances a row (check-in, meeting, author, match,
-    cohort, program): the row shows names and figures only."""
-
-    author: str  # the author's full name
-    program: str
-    cohort: str
-    usefulness: int
-    url: str  # the meeting's page
-    meeting_iso: str  # the meeting's start in the viewer's time zone, ISO 8601
-    meeting_on: str  # the same as "Sun 22 Nov 2026"
-    waiting: str  # how long since the check-in was written, as "6 days, 3 hours"
-
-
-def review_inbox_rows(user, *, tz_name: str, now: datetime | None = None) -> list[InboxRow]:
-    """``review_inbox(user)`` as rows ready to print, dates in the time zone ``tz_name``."""
-    now = now or timezone.now()
-    tz = ZoneInfo(tz_name)
-    meetings_url: dict[int, str] = {}  # one reverse() a pair, not one a row
-    rows = []
-    for (
-        match_id,
-        meeting_id,
-        starts_at,
-        submitted_at,
-        usefulness,
-        first_name,
-        last_name,
-        cohort,
-        program,
-    ) in review_inbox(user).values_list(
-        "match_id",
-        "meeting_id",
-        "meeting__starts_at",
-        "submitted_at",
-        "usefulness",
-        "author__first_name",
-        "author__last_name",
-        "match__cohort__name",
-        "match__cohort__program__name",
-    ):
-        if match_id not in meetings_url:
-            meetings_url[match_id] = reverse("goals:meeting_list", args=[match_id])
-        starts = starts_at.astimezone(tz)
-        rows.append(
-            InboxRow(
-                author=f"{first_name} {last_name}".strip(),  # as User.get_full_name
-                program=program,
-                cohort=cohort,
-                usefulness=usefulness,
-                url=f"{meetings_url[match_id]}{meeting_id}/",
-                meeting_iso=starts.isoformat(),
-                meeting_on=dateformat.format(starts, "D j M Y"),
-                waiting=timesince(submitted_at, now),
-            )
-        )
-    return rows
 
 
 def feed_meetings(user, *, now=None) -> QuerySet[Meeting]:
