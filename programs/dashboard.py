@@ -96,6 +96,8 @@ def _shown(cohort: Cohort) -> tuple:
         cohort.cadence_days,
         cohort.matching_mode,
         program.pk,
+        program.name,
+        program.slug,
         program.kind,
     )
 
