@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -40,17 +40,15 @@ def cohorts_open_for_applications(today=None) -> QuerySet[Cohort]:
 
 
 def programs_open_for_application(today=None) -> list[Program]:
-    """Programs with a cohort open today, each with ``open_cohorts`` (soonest deadline first)."""
-    today = today or timezone.localdate()
-    return list(
-        Program.objects.filter(
-            Exists(Cohort.objects.filter(_open_q(today), program=OuterRef("pk")))
-        ).prefetch_related(
-            Prefetch(
-                "cohorts", queryset=cohorts_open_for_applications(today), to_attr="open_cohorts"
-            )
-        )
-    )
+    """Programs with a cohort open today (by name), each with ``open_cohorts`` (soonest
+    deadline first): one query for the cohorts with their programs."""
+    programs: dict[int, Program] = {}
+    for cohort in cohorts_open_for_applications(today).select_related("program"):
+        if cohort.program_id not in programs:
+            programs[cohort.program_id] = cohort.program
+            cohort.program.open_cohorts = []
+        programs[cohort.program_id].open_cohorts.append(cohort)
+    return sorted(programs.values(), key=lambda program: (program.name, program.pk))
 
 
 def participant_enrollments(user) -> list[Enrollment]:
