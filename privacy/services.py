@@ -259,7 +259,8 @@ def person_erase(
         person.set_unusable_password()
         person.save()
         # Their texts were blanked in bulk (no signals). Fragments that print a person key on
-        # PEOPLE; the pair pages' on PAIR_ACTIVITY. Figures (participation) are unchanged.
+        # PEOPLE (the pair page, the inbox, the cohort pages), pair health on PAIR_ACTIVITY.
+        # Figures (participation) are unchanged.
         bump_on_commit(PEOPLE, PAIR_ACTIVITY)
         counts.update(_erase_admin_log(person, old_name=old_name, old_email=old_email))
 
