@@ -279,7 +279,15 @@ def cohort_pairs(request, slug):
     number = request.GET.get("page") or ""
     part = "pairs" if request.htmx and request.htmx.target == "pairs" else ""
     body = cached(
-        lambda: cohort_pairs_fragment_key("cohort-pairs", cohort, state, number, part),
+        # What the body prints of the cohort and its program, read before the versions.
+        lambda: cohort_pairs_fragment_key(
+            "cohort-pairs",
+            cohort,
+            state,
+            number,
+            part,
+            (cohort.name, cohort.slug, cohort.program.name, cohort.program.slug),
+        ),
         lambda: _cohort_pairs_body(cohort, state, number, part),
         timeout=HEALTH_CACHE_SECONDS,
         what="cohort pairs",
