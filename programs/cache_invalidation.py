@@ -15,6 +15,10 @@ of its intakes' topics; programs and topics bump ``ENROLMENTS``, which every coh
 hold too. The services' bulk writes of enrolments (``programs.services``) bump their cohort's
 themselves, as they send no signal.
 
+The cohorts version (``COHORTS``) holds what is cached of every cohort and program at once
+(the cohorts open for applications, on everyone's home): any save or delete of a cohort or a
+program bumps it, whichever fields (``cohort_update`` saves only the fields it changes).
+
 The notifications' record of when an invitation or decision went out
 (``programs.notifications``) is on no page that caches, so it bumps nothing.
 
@@ -32,6 +36,8 @@ from programs.models import Cohort, Enrollment, Program, Topic
 
 # Every field the programs' pages show of programs and topics (all their cohorts' pages).
 ENROLMENTS = "enrolments"
+# Every field of every cohort and program (lists across cohorts: those open for applications).
+COHORTS = "cohorts"
 
 
 def cohort_enrolments(cohort_id: int) -> str:
@@ -71,21 +77,25 @@ def _own(sender, instance) -> str:
     return ENROLMENTS  # a program or a topic: every cohort of the program
 
 
+def _namespaces(sender, instance, *, figures: bool) -> list[str]:
+    namespaces = [_own(sender, instance)]
+    if figures:
+        namespaces.append(PARTICIPATION)
+    if sender in (Cohort, Program):
+        namespaces.append(COHORTS)
+    return namespaces
+
+
 def saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
     figures = FIGURE_FIELDS.get(sender)
-    if figures and (created or update_fields is None or set(update_fields) & figures):
-        bump_on_commit(PARTICIPATION, _own(sender, instance))
-    else:
-        bump_on_commit(_own(sender, instance))
+    changed = bool(figures) and (created or update_fields is None or set(update_fields) & figures)
+    bump_on_commit(*_namespaces(sender, instance, figures=changed))
 
 
 def deleted(sender, instance, origin=None, **kwargs) -> None:
     if cascaded_from(origin, *OWNERS[sender]):
         return
-    if sender in FIGURE_FIELDS:
-        bump_on_commit(PARTICIPATION, _own(sender, instance))
-    else:
-        bump_on_commit(_own(sender, instance))
+    bump_on_commit(*_namespaces(sender, instance, figures=sender in FIGURE_FIELDS))
 
 
 def topics_changed(sender, instance, action, **kwargs) -> None:

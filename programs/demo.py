@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from mentorship.cache_versions import bump_on_commit
 from people.models import User
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import COHORTS, ENROLMENTS
 from programs.models import Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing
 
@@ -856,8 +856,9 @@ def demo_programs_create(
             enrollment.intake_completed_at = answered_at[enrollment.pk]
             complete.append(enrollment)
     Enrollment.objects.bulk_update(complete, ["intake_completed_at"])
-    # Bulk writes send no signal: the cached dashboards' version (the command bumps the rest).
-    bump_on_commit(ENROLMENTS)
+    # Bulk writes send no signal: the cached dashboards' and open cohorts' versions (the
+    # command bumps the rest).
+    bump_on_commit(ENROLMENTS, COHORTS)
     return summary_lines(created, today)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from programs.services.programs import cohort_create, cohort_update, program_update
 from tests.conftest import make_user
 from tests.programs.fixtures import make_cohort, make_enrollment, make_program
 
@@ -161,3 +165,77 @@ def test_query_count_does_not_grow_for_a_program_admin(admin_client, program_adm
         make_program(admins=[program_admin])
     _enrol_more(program_admin, 5)
     assert _queries(admin_client) == few
+
+
+# --- The cohorts open for applications, cached under the cohorts version ----------------------
+
+
+def _open_section(client) -> str:
+    body = client.get(URL).content.decode()
+    return body.split('id="open-programs"')[1] if 'id="open-programs"' in body else ""
+
+
+def test_open_cohorts_are_read_once_then_cached(participant_client, cohort):
+    assert "Spring 2027" in _open_section(participant_client)
+    first = _queries(participant_client)
+    assert _queries(participant_client) == first  # same page, the open cohorts from the cache
+    with CaptureQueriesContext(connection) as ctx:
+        participant_client.get(URL)
+    assert not any('"programs_cohort"' in q["sql"].split("WHERE")[0] for q in ctx)
+
+
+def test_every_cohort_and_program_write_shows_on_the_next_home(participant_client, program):
+    """Each change made as the product makes it (services, a form's fields only): the next
+    home shows it, though the list was cached."""
+    cohort = cohort_create(
+        program=program,
+        slug="autumn",
+        name="Autumn",
+        application_opens=timezone.localdate() - timedelta(days=1),
+        application_closes=timezone.localdate() + timedelta(days=5),
+        starts_on=timezone.localdate() + timedelta(days=10),
+        ends_on=timezone.localdate() + timedelta(days=100),
+    )
+    assert "Engineering Mentorship: Autumn" in _open_section(participant_client)
+
+    cohort_update(cohort=cohort, name="Autumn intake")  # only the name is saved
+    assert "Engineering Mentorship: Autumn intake" in _open_section(participant_client)
+
+    closes = timezone.localdate() + timedelta(days=7)
+    cohort_update(cohort=cohort, application_closes=closes)
+    assert f"apply by {closes.strftime('%-d %b %Y')}" in _open_section(participant_client)
+
+    program_update(program=program, name="Engineering Guild", description="", kind=program.kind)
+    assert "Engineering Guild: Autumn intake" in _open_section(participant_client)
+
+    cohort_update(cohort=cohort, application_closes=timezone.localdate() - timedelta(days=1))
+    assert "Autumn intake" not in _open_section(participant_client)
+
+    other = make_cohort(program=make_program(name="Design Guild"), phase="open")
+    assert "Design Guild" in _open_section(participant_client)
+    other.delete()
+    assert "Design Guild" not in _open_section(participant_client)
+
+
+def test_the_open_cohorts_follow_the_day(participant_client, program, monkeypatch):
+    today = timezone.localdate()
+    opens = today + timedelta(days=1)
+    make_cohort(
+        program=program,
+        name="Tomorrow",
+        application_opens=opens,
+        application_closes=opens + timedelta(days=5),
+    )
+    assert "Tomorrow" not in _open_section(participant_client)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: opens)
+    assert "Tomorrow" in _open_section(participant_client)
+
+
+def test_without_a_reachable_cache_the_home_is_served(participant_client, cohort, settings):
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    assert "Spring 2027" in _open_section(participant_client)

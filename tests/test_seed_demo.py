@@ -15,7 +15,7 @@ from goals.cache_invalidation import PAIR_ACTIVITY
 from mentorship.cache_versions import DIRECTORY, PARTICIPATION, PEOPLE, bump
 from people.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from people.models import User
-from programs.cache_invalidation import ENROLMENTS
+from programs.cache_invalidation import COHORTS, ENROLMENTS
 from programs.demo import ENGINEERING_SLUG as PROGRAM_SLUG
 from programs.models import MAX_MENTOR_CAPACITY, Cohort, Enrollment, Program, Topic
 from programs.services.enrollment import intake_missing
@@ -356,7 +356,7 @@ def test_programs_are_added_in_bulk_to_a_company_seeded_before_them(
     # cached from other data are stale); it queues no email.
     assert [c for c in callbacks if getattr(c, "func", None) is not bump] == [], "no emails"
     bumped = {namespace for c in callbacks for namespace in c.args}
-    assert bumped == {DIRECTORY, PARTICIPATION, PEOPLE, PAIR_ACTIVITY, ENROLMENTS}
+    assert bumped == {DIRECTORY, PARTICIPATION, PEOPLE, PAIR_ACTIVITY, ENROLMENTS, COHORTS}
     assert "left as it is" in output and "Created the demo programs" in output
     again = list(Enrollment.objects.values_list("cohort__slug", "person__email", "status"))
     assert sorted(again) == sorted(first)

@@ -15,11 +15,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import get_text_list
 
+from mentorship.cache_versions import cached, fragment_key, versions
 from people.roles import roles_for
 from programs.access import managed_programs
+from programs.cache_invalidation import COHORTS
 from programs.models import Cohort, Enrollment, Program
 from programs.services.enrollment import intake_missing, with_topic_flags
 from programs.services.participation import enrollment_intake_editable
+
+# The open cohorts change with the day (in the key) and with cohort writes (the version).
+OPEN_PROGRAMS_SECONDS = 24 * 60 * 60
 
 PAST_STATUSES = (
     Enrollment.Status.COMPLETED,
@@ -41,14 +46,44 @@ def cohorts_open_for_applications(today=None) -> QuerySet[Cohort]:
 
 def programs_open_for_application(today=None) -> list[Program]:
     """Programs with a cohort open today (by name), each with ``open_cohorts`` (soonest
-    deadline first): one query for the cohorts with their programs."""
-    programs: dict[int, Program] = {}
-    for cohort in cohorts_open_for_applications(today).select_related("program"):
-        if cohort.program_id not in programs:
-            programs[cohort.program_id] = cohort.program
-            cohort.program.open_cohorts = []
-        programs[cohort.program_id].open_cohorts.append(cohort)
-    return sorted(programs.values(), key=lambda program: (program.name, program.pk))
+    deadline first): one query for the cohorts with their programs, kept in the cache for the
+    day under the cohorts version (any cohort or program saved or deleted bumps it)."""
+    today = today or timezone.localdate()
+
+    def compute() -> list[Program]:
+        programs: dict[int, Program] = {}
+        for cohort in cohorts_open_for_applications(today).select_related("program"):
+            if cohort.program_id not in programs:
+                programs[cohort.program_id] = cohort.program
+                cohort.program.open_cohorts = []
+            programs[cohort.program_id].open_cohorts.append(cohort)
+        return sorted(programs.values(), key=lambda program: (program.name, program.pk))
+
+    return cached(
+        lambda: fragment_key("open-programs", versions(COHORTS), today),
+        compute,
+        timeout=OPEN_PROGRAMS_SECONDS,
+        what="programs open for application",
+    )
+
+
+# What the home and the program list print of a person's enrollments and what
+# ``intake_missing`` and ``enrollment_intake_editable`` read: not the cohort's forty settings
+# (the columns cost more to compile into the query than the query costs to run).
+PARTICIPANT_ENROLLMENT_FIELDS = (
+    "role",
+    "status",
+    "goals",
+    "bio",
+    "languages",
+    "preferred_format",
+    "cohort__name",
+    "cohort__slug",
+    "cohort__starts_on",
+    "cohort__ends_on",
+    "cohort__program__name",
+    "cohort__program__slug",
+)
 
 
 def participant_enrollments(user) -> list[Enrollment]:
@@ -56,6 +91,7 @@ def participant_enrollments(user) -> list[Enrollment]:
     return list(
         with_topic_flags(Enrollment.objects.filter(person=user))
         .select_related("cohort__program")
+        .only(*PARTICIPANT_ENROLLMENT_FIELDS)
         .order_by("-cohort__starts_on", "cohort__name", "pk")
     )
 
