@@ -25,8 +25,10 @@ def has_totp(user) -> bool:
 
 
 def mfa_missing(user) -> bool:
-    """True when the user's role requires two-factor authentication they have not set up."""
-    return settings.MFA_REQUIRED_FOR_ADMINS and roles_for(user).is_admin_role and not has_totp(user)
+    """True when the user's role requires two-factor authentication they have not set up (read
+    with the roles, once a request)."""
+    roles = roles_for(user)
+    return settings.MFA_REQUIRED_FOR_ADMINS and roles.is_admin_role and not roles.has_totp
 
 
 def role_required(check):

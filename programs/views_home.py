@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from people.access import has_totp
 from people.roles import roles_for
 from programs.selectors.participant import participant_home
 
@@ -21,8 +20,8 @@ def home(request):
         "programs": request.user.administered_programs.order_by("name")
         if roles.is_program_admin
         else [],
-        # Only admin roles are asked to set up TOTP: nobody else's home needs the query.
-        "has_totp": roles.is_admin_role and has_totp(request.user),
+        # Only admin roles are asked to set up TOTP.
+        "has_totp": roles.is_admin_role and roles.has_totp,
         "home": participant_home(request.user),
     }
     return render(request, "home.html", context)
