@@ -10,6 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from programs.models import Enrollment
+from programs.selectors.participant import participant_enrollments
+from programs.services.enrollment import with_topic_flags
 from programs.services.programs import cohort_create, cohort_update, program_update
 from tests.conftest import make_user
 from tests.programs.fixtures import make_cohort, make_enrollment, make_program
@@ -239,3 +242,24 @@ def test_without_a_reachable_cache_the_home_is_served(participant_client, cohort
         }
     }
     assert "Spring 2027" in _open_section(participant_client)
+
+
+def test_the_topic_flags_are_those_of_with_topic_flags(participant, program):
+    """The home's plain-SQL EXISTS give what ``with_topic_flags`` gives, enrolment by one."""
+    topics = list(program.topics.all()[:2])
+    for offered, sought in ((0, 0), (1, 0), (0, 2), (2, 1)):
+        enrollment = make_enrollment(
+            cohort=make_cohort(program=program), person=participant, role="peer"
+        )
+        enrollment.topics_offered.add(*topics[:offered])
+        enrollment.topics_sought.add(*topics[:sought])
+    expected = {
+        e.pk: (e.has_topics_offered, e.has_topics_sought)
+        for e in with_topic_flags(Enrollment.objects.filter(person=participant))
+    }
+    found = {
+        e.pk: (e.has_topics_offered, e.has_topics_sought)
+        for e in participant_enrollments(participant)
+    }
+    assert found == expected
+    assert sorted(expected.values()) == [(False, False), (False, True), (True, False), (True, True)]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from people.roles import roles_for
 from programs.access import managed_programs
 from programs.cache_invalidation import COHORTS
 from programs.models import Cohort, Enrollment, Program
-from programs.services.enrollment import intake_missing, with_topic_flags
+from programs.services.enrollment import intake_missing
 from programs.services.participation import enrollment_intake_editable
 
 # The open cohorts change with the day (in the key) and with cohort writes (the version).
@@ -89,11 +91,34 @@ PARTICIPANT_ENROLLMENT_FIELDS = (
 def participant_enrollments(user) -> list[Enrollment]:
     """All of a person's enrollments, newest cohort first, ready for ``intake_missing``."""
     return list(
-        with_topic_flags(Enrollment.objects.filter(person=user))
+        Enrollment.objects.filter(person=user)
+        .annotate(**_topic_flags())
         .select_related("cohort__program")
         .only(*PARTICIPANT_ENROLLMENT_FIELDS)
         .order_by("-cohort__starts_on", "cohort__name", "pk")
     )
+
+
+def _topic_flags() -> dict[str, RawSQL]:
+    """``with_topic_flags``'s two annotations as plain SQL on the enrolments table: the same
+    EXISTS, without building two subqueries through the ORM on every home page (0.6 ms of
+    its 2). Only for a queryset of enrolments evaluated as it is (its table is not renamed,
+    as it would be inside another query)."""
+    flags = {}
+    table = Enrollment._meta.db_table
+    quote = connection.ops.quote_name
+    for name in ("topics_offered", "topics_sought"):
+        through = Enrollment._meta.get_field(name).remote_field.through._meta
+        column = next(
+            f.column for f in through.fields if f.is_relation and f.related_model is Enrollment
+        )
+        flags[f"has_{name}"] = RawSQL(  # noqa: S611 (names from the models, no values)
+            f"EXISTS (SELECT 1 FROM {quote(through.db_table)} AS topics "  # noqa: S608
+            f"WHERE topics.{quote(column)} = {quote(table)}.{quote('id')})",
+            [],
+            output_field=BooleanField(),
+        )
+    return flags
 
 
 def programs_visible_to_participant(user, today=None) -> QuerySet[Program]:
